@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# Parley image: compile with dev dependencies, run with production ones only.
+#   docker build -t parley .
+# The runtime is configured by environment only (src/config/config.schema.ts).
+# No HEALTHCHECK on purpose: orchestrators probe /health/live and /health/ready.
+
+# engines: node >=20.19. Node 22 (LTS): Node 20 is past end of life and the AWS SDK v3
+# announces node >=22 for its 2027 releases.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS base
+WORKDIR /app
+# @scarf/scarf (pulled in by swagger-ui) phones home from its install script.
+ENV SCARF_ANALYTICS=false
+COPY package.json package-lock.json ./
+
+# Production dependencies, straight from the lockfile. (Not `npm prune --omit=dev`
+# after the build: prune re-resolves peer dependencies and can fail with ERESOLVE
+# where `npm ci` installs the locked tree.)
+FROM base AS deps
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+
+FROM base AS build
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Files stay owned by root: the service user can read, never rewrite, its own code.
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The image's `node` user, by number so Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+EXPOSE 3000
+# node as PID 1 is fine here: the app installs its own SIGTERM/SIGINT handlers
+# (enableShutdownHooks + a bounded shutdown timer in main.ts).
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,42 @@
+/** @type {import('jest').Config} */
+
+// ESM-only packages (jose 6, content-disposition 1). Node >= 20.19 loads them natively at run
+// time; Jest on Node < 24.9 cannot require(esm), so tests compile them to CommonJS.
+const esm = ['jose', 'content-disposition'];
+
+const ts = {
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    [`^.+/node_modules/(${esm.join('|')})/.+\\.js$`]: [
+      'ts-jest',
+      {
+        tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'es2022' },
+      },
+    ],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esm.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  projects: [
+    {
+      ...ts,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
+    },
+    {
+      ...ts,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      ...ts,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+  ],
+};

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `npm test`: dependencies, the local real stack, lint, build, then every test tier.
+# Extra arguments go to jest (for example `npm test -- test/e2e/health`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-deps.sh
+bash scripts/stack.sh up
+set -a
+# shellcheck disable=SC1091
+. .stack/env
+set +a
+
+npx --no-install eslint .
+npx --no-install prettier --check . --log-level warn
+npx --no-install tsc -p tsconfig.json --noEmit
+npm run --silent build
+
+# Integration and e2e suites share the one local stack (and some stop and restart its
+# services), so files run one at a time.
+npx --no-install jest --runInBand "$@"

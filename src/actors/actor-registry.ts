@@ -1,0 +1,65 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import {
+  CONVERSATION_REPOSITORY,
+  ConversationRepository,
+} from '../conversations/conversation.repository';
+import { LOGGER } from '../infra/tokens';
+import { MESSAGE_REPOSITORY, MessageRepository } from '../messages/message.repository';
+import { ConversationActor } from './conversation-actor';
+
+const IDLE_MS = 60_000;
+const SWEEP_MS = 15_000;
+const MAX_BATCH = 256;
+
+/**
+ * The actors of this process, one per active conversation. Idle actors are passivated (their
+ * state is dropped) and rebuilt from the database on their next command.
+ */
+@Injectable()
+export class ActorRegistry implements OnModuleDestroy {
+  private readonly actors = new Map<string, ConversationActor>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    @Inject(MESSAGE_REPOSITORY) private readonly messages: MessageRepository,
+    @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.sweeper = setInterval(() => this.passivate(IDLE_MS), SWEEP_MS).unref();
+  }
+
+  get size(): number {
+    return this.actors.size;
+  }
+
+  get(conversationId: string): ConversationActor {
+    let actor = this.actors.get(conversationId);
+    if (!actor) {
+      actor = new ConversationActor(conversationId, {
+        messages: this.messages,
+        conversations: this.conversations,
+        logger: this.logger,
+        maxBatch: MAX_BATCH,
+      });
+      this.actors.set(conversationId, actor);
+    }
+    return actor;
+  }
+
+  /** Drops actors idle for `idleMs`; returns how many. */
+  passivate(idleMs: number): number {
+    let dropped = 0;
+    for (const [id, actor] of this.actors) {
+      if (actor.isIdle(idleMs)) {
+        this.actors.delete(id);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+}

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { Types } from 'mongoose';
+import type { Logger } from 'pino';
+import { ChatError } from '../common/chat-error';
+import type { ConversationRepository } from '../conversations/conversation.repository';
+import { DuplicateKeyError, MessageRepository } from '../messages/message.repository';
+import type { Message } from '../messages/message.types';
+import {
+  commitSends,
+  ConversationState,
+  dedupeKey,
+  planDelete,
+  planEdit,
+  PlannedSend,
+  planSends,
+  RECENT_LIMIT,
+  replaceMessage,
+  SendRequest,
+} from './conversation-state';
+
+export interface ActorDeps {
+  messages: MessageRepository;
+  conversations: ConversationRepository;
+  logger: Logger;
+  /** Most sends stored by one insert. */
+  maxBatch: number;
+}
+
+export interface SendResult {
+  message: Message;
+  /** False when the send repeated a stored (senderId, clientMessageId): nothing was stored. */
+  created: boolean;
+}
+
+type Pending<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
+type Task =
+  | ({ kind: 'send'; request: SendRequest } & Pending<SendResult>)
+  | ({ kind: 'run'; run: (state: ConversationState) => Promise<unknown> } & Pending<unknown>);
+
+const DUPLICATE_RETRIES = 3;
+
+/**
+ * The one writer of a conversation in this process. Commands queue in a mailbox and run one
+ * at a time; consecutive sends are planned and stored as one batch. State is loaded from the
+ * database on first use and after any write whose outcome is unknown, so the database stays
+ * the last word: a duplicate key (another writer, or a retried send) reloads and replans.
+ */
+export class ConversationActor {
+  private state?: ConversationState;
+  private readonly mailbox: Task[] = [];
+  private running = false;
+  private lastActiveAt = Date.now();
+
+  constructor(
+    readonly conversationId: string,
+    private readonly deps: ActorDeps,
+  ) {}
+
+  /** True when nothing is queued or running and nothing happened for `idleMs`. */
+  isIdle(idleMs: number, now = Date.now()): boolean {
+    return !this.running && this.mailbox.length === 0 && now - this.lastActiveAt >= idleMs;
+  }
+
+  send(request: SendRequest): Promise<SendResult> {
+    return new Promise((resolve, reject) =>
+      this.enqueue({ kind: 'send', request, resolve, reject }),
+    );
+  }
+
+  /** Runs `fn` in the mailbox with the loaded state; `fn` returns the next state and a value. */
+  run<T>(
+    fn: (state: ConversationState) => Promise<{ state?: ConversationState; value: T }>,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) =>
+      this.enqueue({
+        kind: 'run',
+        run: async (state) => {
+          const { state: next, value } = await fn(state);
+          if (next) this.state = next;
+          return value;
+        },
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      }),
+    );
+  }
+
+  /** Reads the loaded state in mailbox order (after every command queued before it). */
+  read<T>(fn: (state: ConversationState) => T | Promise<T>): Promise<T> {
+    return this.run(async (state) => ({ value: await fn(state) }));
+  }
+
+  edit(userId: string, messageId: string, content: string): Promise<Message> {
+    return this.run(async (state) => {
+      const updated = planEdit(
+        state,
+        userId,
+        await this.find(state, messageId),
+        content,
+        new Date(),
+      );
+      await this.deps.messages.update(updated);
+      return { state: replaceMessage(state, updated), value: updated };
+    });
+  }
+
+  delete(userId: string, messageId: string): Promise<Message> {
+    return this.run(async (state) => {
+      const target = await this.find(state, messageId);
+      const updated = planDelete(state, userId, target, new Date());
+      if (updated === target) return { value: updated };
+      await this.deps.messages.update(updated);
+      return { state: replaceMessage(state, updated), value: updated };
+    });
+  }
+
+  private enqueue(task: Task): void {
+    this.mailbox.push(task);
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.mailbox.length > 0) {
+        if (this.mailbox[0].kind === 'send') {
+          let n = 0;
+          while (
+            n < this.mailbox.length &&
+            n < this.deps.maxBatch &&
+            this.mailbox[n].kind === 'send'
+          )
+            n++;
+          await this.storeSends(this.mailbox.splice(0, n) as Extract<Task, { kind: 'send' }>[]);
+        } else {
+          const task = this.mailbox.shift() as Extract<Task, { kind: 'run' }>;
+          try {
+            task.resolve(await task.run(await this.loaded()));
+          } catch (err) {
+            task.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.running = false;
+      this.lastActiveAt = Date.now();
+    }
+  }
+
+  private async storeSends(tasks: Extract<Task, { kind: 'send' }>[]): Promise<void> {
+    const requests = tasks.map((t) => t.request);
+    for (let attempt = 0; attempt < DUPLICATE_RETRIES; attempt++) {
+      let planned: PlannedSend[];
+      let toInsert: Message[];
+      let state: ConversationState;
+      try {
+        state = await this.loaded();
+        const parentIds = [...new Set(requests.flatMap((r) => (r.parentId ? [r.parentId] : [])))];
+        const parents = await this.deps.messages.parents(this.conversationId, parentIds);
+        ({ planned, toInsert } = planSends(state, requests, {
+          now: new Date(),
+          newId: () => new Types.ObjectId().toHexString(),
+          newClientMessageId: randomUUID,
+          parents,
+        }));
+        await this.deps.messages.insertBatch(toInsert);
+      } catch (err) {
+        // The unique indexes refused part of the batch: a retried send stored earlier, or
+        // another writer took these seqs. Reload what is stored and plan again.
+        this.state = undefined;
+        if (err instanceof DuplicateKeyError) {
+          await this.reload(requests).catch(() => undefined);
+          continue;
+        }
+        if (err instanceof ChatError) return tasks.forEach((t) => t.reject(err));
+        this.deps.logger.error(
+          { err, conversationId: this.conversationId },
+          'message insert failed',
+        );
+        const unavailable = new ChatError(
+          'unavailable',
+          'message store unavailable; retry with the same clientMessageId',
+        );
+        return tasks.forEach((t) => t.reject(unavailable));
+      }
+      this.state = commitSends(state, toInsert);
+      await this.afterStore(toInsert);
+      planned.forEach((p, i) => {
+        if (p.kind === 'rejected') tasks[i].reject(p.error);
+        else tasks[i].resolve({ message: p.message, created: p.kind === 'new' });
+      });
+      return;
+    }
+    const busy = new ChatError(
+      'unavailable',
+      'conversation is busy; retry with the same clientMessageId',
+    );
+    tasks.forEach((t) => t.reject(busy));
+  }
+
+  /**
+   * Follow-up writes once messages are durable. Their failure does not fail the sends: the
+   * summary is repaired by the next send (lastSeq is read from the messages on load).
+   */
+  private async afterStore(stored: Message[]): Promise<void> {
+    if (stored.length === 0) return;
+    const replies = new Map<string, number>();
+    const lastBySender = new Map<string, number>();
+    for (const m of stored) {
+      if (m.parentId) replies.set(m.parentId, (replies.get(m.parentId) ?? 0) + 1);
+      lastBySender.set(m.senderId, m.seq);
+    }
+    const results = await Promise.allSettled([
+      this.deps.conversations.saveLastMessage(this.state!.conversation),
+      this.deps.messages.addReplies(this.conversationId, replies),
+      // Sending reads everything before it: the sender's own unread count stays 0.
+      ...[...lastBySender].map(([userId, seq]) =>
+        this.deps.conversations.advanceRead(this.conversationId, userId, seq),
+      ),
+    ]);
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        this.deps.logger.warn(
+          { err: r.reason, conversationId: this.conversationId },
+          'post-insert update failed',
+        );
+      }
+    }
+  }
+
+  private async loaded(): Promise<ConversationState> {
+    if (!this.state) await this.reload([]);
+    return this.state!;
+  }
+
+  private async reload(pending: readonly SendRequest[]): Promise<void> {
+    const conversation = await this.deps.conversations.findById(this.conversationId);
+    if (!conversation || conversation.deletedAt)
+      throw new ChatError('not_found', 'conversation not found');
+    const [maxSeq, recent, stored] = await Promise.all([
+      this.deps.messages.maxSeq(this.conversationId),
+      this.deps.messages.page(this.conversationId, { limit: RECENT_LIMIT }),
+      this.deps.messages.findByClientIds(
+        this.conversationId,
+        pending.flatMap((r) =>
+          r.clientMessageId ? [{ senderId: r.senderId, clientMessageId: r.clientMessageId }] : [],
+        ),
+      ),
+    ]);
+    // The stored messages, not the summary, say where the history ends.
+    const lastSeq = maxSeq;
+    this.state = {
+      conversation: { ...conversation, lastSeq },
+      lastSeq,
+      recent: recent.items,
+      dedupe: new Map(stored.map((m) => [dedupeKey(m.senderId, m.clientMessageId), m])),
+    };
+  }
+
+  private async find(state: ConversationState, messageId: string): Promise<Message | undefined> {
+    return (
+      state.recent.find((m) => m.id === messageId) ??
+      (await this.deps.messages.findById(this.conversationId, messageId)) ??
+      undefined
+    );
+  }
+}

@@ -1,0 +1,58 @@
+import { hostname } from 'node:os';
+import type { Env } from './config.schema';
+
+/** The typed configuration every other module receives by injection (token: AppConfig). */
+export class AppConfig {
+  readonly env: Env['NODE_ENV'];
+  readonly host: string;
+  readonly port: number;
+  readonly nodeId: string;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly mongo: { url: string };
+  readonly redis: { url: string };
+  readonly kafka: { brokers: string[]; clientId: string };
+  readonly s3: {
+    endpoint?: string;
+    bucket: string;
+    region: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  };
+  readonly auth: { jwtSecret?: string; jwksUrl?: string; audience: string; issuer?: string };
+  readonly corsOrigins: string[];
+  readonly limits: { messageMaxLength: number; groupMaxParticipants: number };
+  readonly healthTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+
+  constructor(env: Env) {
+    this.env = env.NODE_ENV;
+    this.host = env.HOST;
+    this.port = env.PORT;
+    this.nodeId = env.NODE_ID ?? `${hostname()}-${env.PORT}`;
+    this.logLevel = env.LOG_LEVEL;
+    this.mongo = { url: env.MONGO_URL };
+    this.redis = { url: env.REDIS_URL };
+    this.kafka = { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID };
+    this.s3 = {
+      endpoint: env.S3_ENDPOINT,
+      bucket: env.S3_BUCKET,
+      region: env.S3_REGION,
+      credentials:
+        env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+          : undefined,
+    };
+    this.auth = {
+      jwtSecret: env.AUTH_JWT_SECRET,
+      jwksUrl: env.AUTH_JWKS_URL,
+      audience: env.AUTH_AUDIENCE,
+      issuer: env.AUTH_ISSUER,
+    };
+    this.corsOrigins = env.CORS_ORIGINS;
+    this.limits = {
+      messageMaxLength: env.MESSAGE_MAX_LENGTH,
+      groupMaxParticipants: env.GROUP_MAX_PARTICIPANTS,
+    };
+    this.healthTimeoutMs = env.HEALTH_TIMEOUT_MS;
+    this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+  }
+}

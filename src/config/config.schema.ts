@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().min(1)));
+const url = (protocols: RegExp) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.test(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL (${protocols.source.replace(/[\^$()]/g, '')})`,
+  );
+
+/**
+ * Every setting Parley reads from its environment. Names are the environment variable names,
+ * so a validation error names exactly what the operator must fix.
+ */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: int(0, 65535).default(3000), // 0: any free port (tests)
+    NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -')
+      .optional(),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+
+    MONGO_URL: url(/^mongodb(\+srv)?:$/),
+    REDIS_URL: url(/^rediss?:$/),
+    KAFKA_BROKERS: csv.pipe(
+      z
+        .array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'each broker must be host:port'))
+        .min(1, 'needs at least one host:port'),
+    ),
+    KAFKA_CLIENT_ID: z.string().min(1).default('parley'),
+    S3_ENDPOINT: url(/^https?:$/).optional(),
+    S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name'),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    AUTH_JWKS_URL: url(/^https?:$/).optional(),
+    AUTH_AUDIENCE: z.string().min(1).default('chat'),
+    AUTH_ISSUER: z.string().min(1).optional(),
+    CORS_ORIGINS: csv.default([]),
+
+    MESSAGE_MAX_LENGTH: int(1, 100_000).default(8000),
+    GROUP_MAX_PARTICIPANTS: int(2, 100_000).default(1000),
+    HEALTH_TIMEOUT_MS: int(100, 30_000).default(1500),
+    SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWT_SECRET'],
+        message: 'one of AUTH_JWT_SECRET or AUTH_JWKS_URL is required',
+      });
+    }
+    if (!!env.S3_ACCESS_KEY_ID !== !!env.S3_SECRET_ACCESS_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'],
+        message: 'must be set together with its pair (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY)',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,91 @@
+import { ConfigError, loadConfig } from './load-config';
+
+const valid = {
+  MONGO_URL: 'mongodb://127.0.0.1:27018/parley',
+  REDIS_URL: 'redis://127.0.0.1:16379',
+  KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19094',
+  S3_ENDPOINT: 'http://127.0.0.1:19000',
+  S3_BUCKET: 'parley',
+  S3_ACCESS_KEY_ID: 'key',
+  S3_SECRET_ACCESS_KEY: 'secret',
+  AUTH_JWT_SECRET: 'x'.repeat(32),
+};
+
+function errorOf(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('accepts a complete environment and applies defaults', () => {
+    const config = loadConfig(valid);
+    expect(config.port).toBe(3000);
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:19092', '127.0.0.1:19094']);
+    expect(config.auth.audience).toBe('chat');
+    expect(config.limits).toEqual({ messageMaxLength: 8000, groupMaxParticipants: 1000 });
+    expect(config.s3.credentials).toEqual({ accessKeyId: 'key', secretAccessKey: 'secret' });
+    expect(config.nodeId).toMatch(/-3000$/);
+  });
+
+  it('names a missing variable in one line', () => {
+    const message = errorOf({ ...valid, MONGO_URL: undefined });
+    expect(message).toBe('Invalid configuration: MONGO_URL is required');
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(errorOf({ ...valid, REDIS_URL: '  ' })).toContain('REDIS_URL is required');
+    expect(loadConfig({ ...valid, PORT: '' }).port).toBe(3000);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['MONGO_URL', 'http://localhost:27017'],
+    ['REDIS_URL', 'not a url'],
+    ['KAFKA_BROKERS', 'localhost'],
+    ['S3_BUCKET', 'Bad_Bucket'],
+    ['AUTH_JWT_SECRET', 'short'],
+    ['NODE_ID', 'has spaces'],
+    ['LOG_LEVEL', 'loud'],
+  ])('refuses a malformed %s (%s) and names it', (name, value) => {
+    const message = errorOf({ ...valid, [name]: value });
+    expect(message.startsWith(`Invalid configuration: ${name}:`)).toBe(true);
+    expect(message.split('\n')).toHaveLength(1);
+  });
+
+  it('lists every bad variable at once', () => {
+    const message = errorOf({ ...valid, PORT: 'x', KAFKA_BROKERS: undefined });
+    expect(message).toContain('PORT:');
+    expect(message).toContain('KAFKA_BROKERS is required');
+  });
+
+  it('requires a JWT secret or a JWKS URL', () => {
+    expect(errorOf({ ...valid, AUTH_JWT_SECRET: undefined })).toContain(
+      'AUTH_JWT_SECRET: one of AUTH_JWT_SECRET or AUTH_JWKS_URL is required',
+    );
+    const jwks = loadConfig({
+      ...valid,
+      AUTH_JWT_SECRET: undefined,
+      AUTH_JWKS_URL: 'https://id.example.test/.well-known/jwks.json',
+    });
+    expect(jwks.auth.jwksUrl).toBe('https://id.example.test/.well-known/jwks.json');
+  });
+
+  it('requires both S3 keys or neither', () => {
+    expect(errorOf({ ...valid, S3_SECRET_ACCESS_KEY: undefined })).toContain(
+      'S3_SECRET_ACCESS_KEY:',
+    );
+    const ambient = loadConfig({
+      ...valid,
+      S3_ACCESS_KEY_ID: undefined,
+      S3_SECRET_ACCESS_KEY: undefined,
+    });
+    expect(ambient.s3.credentials).toBeUndefined();
+  });
+});

@@ -1,0 +1,177 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Model, mongo, Types } from 'mongoose';
+import { DuplicateKeyError } from '../messages/message.repository';
+import { ConversationRepository, MemberCursors, NewConversation } from './conversation.repository';
+import {
+  CONVERSATION_MODEL,
+  ConversationDoc,
+  MEMBER_MODEL,
+  MemberDoc,
+} from './conversation.schema';
+import { Conversation, toConversation } from './conversation.types';
+
+const oid = (id: string) => new Types.ObjectId(id);
+
+@Injectable()
+export class ConversationMongoRepository implements ConversationRepository {
+  constructor(
+    @Inject(CONVERSATION_MODEL) private readonly conversations: Model<ConversationDoc>,
+    @Inject(MEMBER_MODEL) private readonly members: Model<MemberDoc>,
+  ) {}
+
+  async create(c: NewConversation): Promise<Conversation> {
+    const doc = {
+      _id: oid(c.id),
+      type: c.type,
+      name: c.name,
+      participants: c.participants,
+      admins: c.admins,
+      createdBy: c.createdBy,
+      key: c.key,
+      lastSeq: 0,
+      // New conversations sort by their creation until they have a message.
+      lastMessageAt: c.now,
+      lastMessage: null,
+      deletedAt: null,
+      createdAt: c.now,
+      updatedAt: c.now,
+    };
+    try {
+      await this.conversations.collection.insertOne(doc);
+    } catch (err) {
+      if (err instanceof mongo.MongoServerError && err.code === 11000) {
+        throw new DuplicateKeyError(err.message);
+      }
+      throw err;
+    }
+    await this.addMembers(c.id, c.participants, c.now);
+    return toConversation(doc as never);
+  }
+
+  async findById(id: string): Promise<Conversation | null> {
+    const doc = await this.conversations.findById(oid(id)).lean();
+    return doc ? toConversation(doc as never) : null;
+  }
+
+  async findByKey(key: string): Promise<Conversation | null> {
+    const doc = await this.conversations.findOne({ key }).lean();
+    return doc ? toConversation(doc as never) : null;
+  }
+
+  async listForUser(
+    userId: string,
+    q: { limit: number; after?: { lastMessageAt: Date; id: string } },
+  ): Promise<Conversation[]> {
+    const page = q.after
+      ? {
+          $or: [
+            { lastMessageAt: { $lt: q.after.lastMessageAt } },
+            { lastMessageAt: q.after.lastMessageAt, _id: { $lt: oid(q.after.id) } },
+          ],
+        }
+      : {};
+    const docs = await this.conversations
+      .find({ participants: userId, deletedAt: null, ...page })
+      .sort({ lastMessageAt: -1, _id: -1 })
+      .limit(q.limit)
+      .lean();
+    return docs.map((d) => toConversation(d as never));
+  }
+
+  async cursors(conversationId: string, userId: string): Promise<MemberCursors> {
+    const row = await this.members.findOne({ conversationId: oid(conversationId), userId }).lean();
+    return { readSeq: row?.readSeq ?? 0, deliveredSeq: row?.deliveredSeq ?? 0 };
+  }
+
+  async cursorsOf(userId: string, ids: readonly string[]): Promise<Map<string, MemberCursors>> {
+    const rows = await this.members
+      .find(
+        { userId, conversationId: { $in: ids.map(oid) } },
+        { conversationId: 1, readSeq: 1, deliveredSeq: 1 },
+      )
+      .lean();
+    return new Map(
+      rows.map((r) => [
+        r.conversationId.toHexString(),
+        { readSeq: r.readSeq, deliveredSeq: r.deliveredSeq },
+      ]),
+    );
+  }
+
+  async saveLastMessage(c: Conversation): Promise<void> {
+    await this.conversations.collection.updateOne(
+      { _id: oid(c.id), lastSeq: { $lt: c.lastSeq } },
+      {
+        $set: {
+          lastSeq: c.lastSeq,
+          lastMessageAt: c.lastMessageAt,
+          lastMessage: c.lastMessage && { ...c.lastMessage, id: oid(c.lastMessage.id) },
+          updatedAt: new Date(),
+        },
+      },
+    );
+  }
+
+  async saveMembership(
+    c: Conversation,
+    change: { added: readonly string[]; removed: readonly string[] },
+  ): Promise<void> {
+    await this.conversations.collection.updateOne(
+      { _id: oid(c.id) },
+      {
+        $set: {
+          name: c.name,
+          participants: c.participants,
+          admins: c.admins,
+          updatedAt: c.updatedAt,
+        },
+      },
+    );
+    if (change.added.length) await this.addMembers(c.id, change.added, c.updatedAt);
+    if (change.removed.length) {
+      await this.members.deleteMany({
+        conversationId: oid(c.id),
+        userId: { $in: [...change.removed] },
+      });
+    }
+  }
+
+  async markDeleted(id: string, at: Date): Promise<void> {
+    await this.conversations.collection.updateOne(
+      { _id: oid(id) },
+      // Frees the pair's key so the two users can start a new private conversation.
+      { $set: { deletedAt: at, updatedAt: at, key: `deleted:${id}` } },
+    );
+  }
+
+  async advanceRead(conversationId: string, userId: string, seq: number): Promise<void> {
+    await this.members.collection.updateOne(
+      { conversationId: oid(conversationId), userId },
+      { $max: { readSeq: seq }, $set: { updatedAt: new Date() } },
+    );
+  }
+
+  /** Idempotent: a row that already exists keeps its cursors. */
+  private async addMembers(conversationId: string, userIds: readonly string[], at: Date) {
+    await this.members.collection.bulkWrite(
+      userIds.map((userId) => ({
+        updateOne: {
+          filter: { conversationId: oid(conversationId), userId },
+          update: {
+            $setOnInsert: {
+              conversationId: oid(conversationId),
+              userId,
+              readSeq: 0,
+              deliveredSeq: 0,
+              joinedAt: at,
+              createdAt: at,
+            },
+            $set: { updatedAt: at },
+          },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    );
+  }
+}

@@ -1,0 +1,47 @@
+import type { Conversation } from './conversation.types';
+
+export const CONVERSATION_REPOSITORY = Symbol('CONVERSATION_REPOSITORY');
+
+export interface MemberCursors {
+  readSeq: number;
+  deliveredSeq: number;
+}
+
+export interface NewConversation {
+  id: string;
+  type: Conversation['type'];
+  name: string | null;
+  participants: string[];
+  admins: string[];
+  createdBy: string;
+  key: string;
+  now: Date;
+}
+
+/** Conversations and their per-member cursor rows. */
+export interface ConversationRepository {
+  /** Inserts the conversation and one cursor row per participant; DuplicateKeyError on `key`. */
+  create(c: NewConversation): Promise<Conversation>;
+  findById(id: string): Promise<Conversation | null>;
+  findByKey(key: string): Promise<Conversation | null>;
+  /** Live conversations of `userId`, newest activity first, keyset-paginated after `cursor`. */
+  listForUser(
+    userId: string,
+    q: { limit: number; after?: { lastMessageAt: Date; id: string } },
+  ): Promise<Conversation[]>;
+  cursors(conversationId: string, userId: string): Promise<MemberCursors>;
+  cursorsOf(
+    userId: string,
+    conversationIds: readonly string[],
+  ): Promise<Map<string, MemberCursors>>;
+  /** Saves the summary of the newest message; never moves lastSeq backwards. */
+  saveLastMessage(c: Conversation): Promise<void>;
+  /** Saves name, participants and admins, and adds/removes cursor rows to match. */
+  saveMembership(
+    c: Conversation,
+    change: { added: readonly string[]; removed: readonly string[] },
+  ): Promise<void>;
+  markDeleted(id: string, at: Date): Promise<void>;
+  /** Moves a member's read cursor forward to `seq` (never backwards). */
+  advanceRead(conversationId: string, userId: string, seq: number): Promise<void>;
+}

@@ -1,0 +1,15 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from './tokens';
+
+@Global()
+@Module({})
+export class LoggerModule {
+  static forRoot(logger: Logger): DynamicModule {
+    return {
+      module: LoggerModule,
+      providers: [{ provide: LOGGER, useValue: logger }],
+      exports: [LOGGER],
+    };
+  }
+}

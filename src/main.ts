@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { createApp } from './app';
+import { ConfigError, loadConfigFromEnv } from './config/load-config';
+import { NodeState } from './health/node-state';
+import { createLogger } from './infra/logger';
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfigFromEnv();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel, config.nodeId);
+  const app = await createApp(config, logger);
+
+  // Drain on SIGTERM/SIGINT: stop taking work, close the app (its hooks close the clients),
+  // exit 0; a shutdown that overruns SHUTDOWN_TIMEOUT_MS exits 1.
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      app.get(NodeState).markDraining();
+      setTimeout(() => {
+        logger.error('shutdown timed out, exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
+      app.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+
+  await app.listen({ port: config.port, host: config.host });
+  app.get(NodeState).markServing();
+  logger.info({ port: config.port, nodeId: config.nodeId }, 'parley listening');
+}
+
+bootstrap().catch((err: unknown) => {
+  process.stderr.write(
+    `parley failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { limit, objectId, seq } from '../common/schemas';
+
+/** Bounded at a hard ceiling here; MESSAGE_MAX_LENGTH is checked in the service. */
+export const content = z.string().trim().min(1, 'content is empty').max(100_000);
+export const clientMessageId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -');
+
+export const sendMessageSchema = z.strictObject({
+  content,
+  clientMessageId: clientMessageId.optional(),
+  attachmentIds: z.array(objectId).max(10).optional(),
+  parentId: objectId.optional(),
+});
+export class SendMessageDto extends createZodDto(sendMessageSchema) {}
+
+export class EditMessageDto extends createZodDto(z.strictObject({ content })) {}
+
+export class ListMessagesQuery extends createZodDto(
+  z.strictObject({
+    before: seq.optional(),
+    after: seq.optional(),
+    limit: limit(100, 50),
+    parentId: objectId.optional(),
+  }),
+) {}
+
+export class MessageParams extends createZodDto(
+  z.strictObject({ id: objectId, messageId: objectId }),
+) {}

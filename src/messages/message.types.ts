@@ -1,0 +1,73 @@
+import type { Types } from 'mongoose';
+import type { MessageDoc } from './message.schema';
+
+export interface AttachmentRef {
+  id: string;
+  fileName: string;
+  fileType: string;
+  fileSize: number;
+}
+
+export interface Reaction {
+  emoji: string;
+  count: number;
+  userIds: string[];
+}
+
+/** A message as every client sees it (REST bodies, socket payloads, sync pages). */
+export interface Message {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  content: string | null;
+  attachments: AttachmentRef[];
+  parentId: string | null;
+  replyCount: number;
+  reactions: Reaction[];
+  createdAt: Date;
+  updatedAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+  deliveredTo: string[];
+  readBy: string[];
+  clientMessageId: string;
+}
+
+type StoredMessage = Omit<MessageDoc, 'attachments' | 'reactions'> & {
+  _id: Types.ObjectId;
+  attachments: { id: Types.ObjectId; fileName: string; fileType: string; fileSize: number }[];
+  reactions: { emoji: string; userIds: string[] }[];
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export function toMessage(doc: StoredMessage): Message {
+  return {
+    id: doc._id.toHexString(),
+    conversationId: doc.conversationId.toHexString(),
+    seq: doc.seq,
+    senderId: doc.senderId,
+    content: doc.content ?? null,
+    attachments: (doc.attachments ?? []).map((a) => ({
+      id: a.id.toHexString(),
+      fileName: a.fileName,
+      fileType: a.fileType,
+      fileSize: a.fileSize,
+    })),
+    parentId: doc.parentId ? doc.parentId.toHexString() : null,
+    replyCount: doc.replyCount ?? 0,
+    reactions: (doc.reactions ?? []).map((r) => ({
+      emoji: r.emoji,
+      count: r.userIds.length,
+      userIds: r.userIds,
+    })),
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    editedAt: doc.editedAt ?? null,
+    deletedAt: doc.deletedAt ?? null,
+    deliveredTo: doc.deliveredTo ?? [],
+    readBy: doc.readBy ?? [],
+    clientMessageId: doc.clientMessageId,
+  };
+}

@@ -1,0 +1,73 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { expectEventually } from './eventually';
+import { ROOT, stackEnv } from './stack-env';
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface NodeProcess {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs the built service (dist/main.js) as a separate process, like a container would. */
+export function spawnNode(env: Record<string, string>): NodeProcess {
+  let output = '';
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { url: `http://127.0.0.1:${env.PORT}`, child, output: () => output, exited };
+}
+
+/** Spawns a node on the real stack and waits until /health/ready answers 200. */
+export async function startNode(overrides: Record<string, string> = {}): Promise<NodeProcess> {
+  const port = await freePort();
+  const node = spawnNode({
+    ...stackEnv(),
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    NODE_ID: `e2e-${port}`,
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+  let exitCode: number | null | undefined;
+  void node.exited.then((c) => (exitCode = c));
+  await expectEventually(
+    async () => {
+      if (exitCode !== undefined) throw new Error(`node exited (${exitCode}): ${node.output()}`);
+      const res = await fetch(`${node.url}/health/ready`);
+      expect(res.status).toBe(200);
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  ).catch((err: Error) => {
+    node.child.kill('SIGKILL');
+    throw new Error(`${err.message}\n--- node output ---\n${node.output()}`);
+  });
+  return node;
+}
+
+/** SIGTERM and wait for the exit code. */
+export async function stopNode(node: NodeProcess): Promise<number | null> {
+  if (node.child.exitCode !== null) return node.child.exitCode;
+  node.child.kill('SIGTERM');
+  return node.exited;
+}
