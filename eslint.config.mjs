@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.stack/**'] },
+  { ignores: ['dist/**', 'dist-load/**', 'node_modules/**', 'coverage/**', '.stack/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**'],
+    files: ['test/**', 'load/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

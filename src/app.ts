@@ -8,6 +8,7 @@ import { setupOpenApi } from './common/openapi';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './health/metrics.service';
 import { PinoNestLogger } from './infra/logger';
+import { SocketIoAdapter } from './realtime/socket-io.adapter';
 
 /** Builds the Nest application on Fastify; shared by main.ts and the integration tests. */
 export async function createApp(
@@ -45,6 +46,7 @@ export async function createApp(
     });
 
   setupOpenApi(app);
+  app.useWebSocketAdapter(new SocketIoAdapter(app));
 
   return app;
 }

@@ -1,5 +1,8 @@
 import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ActorRegistry } from './actors/actor-registry';
 import { createApp } from './app';
+import { ClusterMembership } from './cluster/cluster-membership';
 import { ConfigError, loadConfigFromEnv } from './config/load-config';
 import { NodeState } from './health/node-state';
 import { createLogger } from './infra/logger';
@@ -31,7 +34,9 @@ async function bootstrap(): Promise<void> {
         logger.error('shutdown timed out, exiting');
         process.exit(1);
       }, config.shutdownTimeoutMs).unref();
-      app.close().then(
+      // Leave the live set first so other nodes take over this node's conversations, let
+      // the actors finish what they accepted, then close sockets, servers and clients.
+      leaveDrainClose(app, config.shutdownTimeoutMs / 2).then(
         () => process.exit(0),
         (err: unknown) => {
           logger.error({ err }, 'shutdown failed');
@@ -44,6 +49,12 @@ async function bootstrap(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   app.get(NodeState).markServing();
   logger.info({ port: config.port, nodeId: config.nodeId }, 'parley listening');
+}
+
+async function leaveDrainClose(app: NestFastifyApplication, drainMs: number): Promise<void> {
+  await app.get(ClusterMembership).leave();
+  await app.get(ActorRegistry).drain(drainMs);
+  await app.close();
 }
 
 bootstrap().catch((err: unknown) => {

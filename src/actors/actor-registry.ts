@@ -6,6 +6,7 @@ import {
 } from '../conversations/conversation.repository';
 import { LOGGER } from '../infra/tokens';
 import { MESSAGE_REPOSITORY, MessageRepository } from '../messages/message.repository';
+import { BROADCASTER, Broadcaster } from './broadcaster';
 import { ConversationActor } from './conversation-actor';
 
 const IDLE_MS = 60_000;
@@ -25,6 +26,7 @@ export class ActorRegistry implements OnModuleDestroy {
     @Inject(MESSAGE_REPOSITORY) private readonly messages: MessageRepository,
     @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(BROADCASTER) private readonly broadcaster: Broadcaster,
   ) {
     this.sweeper = setInterval(() => this.passivate(IDLE_MS), SWEEP_MS).unref();
   }
@@ -39,12 +41,36 @@ export class ActorRegistry implements OnModuleDestroy {
       actor = new ConversationActor(conversationId, {
         messages: this.messages,
         conversations: this.conversations,
+        broadcaster: this.broadcaster,
         logger: this.logger,
         maxBatch: MAX_BATCH,
       });
       this.actors.set(conversationId, actor);
     }
     return actor;
+  }
+
+  /**
+   * Hands over conversations this node no longer owns: their actors leave the registry and
+   * finish only what is already in their mailboxes; the new owner rebuilds from MongoDB.
+   */
+  release(stillOwned: (conversationId: string) => boolean): number {
+    let released = 0;
+    for (const id of this.actors.keys()) {
+      if (!stillOwned(id)) {
+        this.actors.delete(id);
+        released++;
+      }
+    }
+    return released;
+  }
+
+  /** Resolves once every actor's mailbox is empty (for a graceful stop), or after `ms`. */
+  async drain(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline && [...this.actors.values()].some((a) => !a.isIdle(0))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Drops actors idle for `idleMs`; returns how many. */

@@ -5,6 +5,7 @@ import { ChatError } from '../common/chat-error';
 import type { ConversationRepository } from '../conversations/conversation.repository';
 import { DuplicateKeyError, MessageRepository } from '../messages/message.repository';
 import type { Message } from '../messages/message.types';
+import type { Broadcaster } from './broadcaster';
 import {
   commitSends,
   ConversationState,
@@ -20,6 +21,7 @@ import {
 
 export interface ActorDeps {
   messages: MessageRepository;
+  broadcaster: Broadcaster;
   conversations: ConversationRepository;
   logger: Logger;
   /** Most sends stored by one insert. */
@@ -100,6 +102,7 @@ export class ConversationActor {
         new Date(),
       );
       await this.deps.messages.update(updated);
+      this.deps.broadcaster.messages('message:updated', this.conversationId, [updated]);
       return { state: replaceMessage(state, updated), value: updated };
     });
   }
@@ -110,6 +113,7 @@ export class ConversationActor {
       const updated = planDelete(state, userId, target, new Date());
       if (updated === target) return { value: updated };
       await this.deps.messages.update(updated);
+      this.deps.broadcaster.messages('message:deleted', this.conversationId, [updated]);
       return { state: replaceMessage(state, updated), value: updated };
     });
   }
@@ -185,6 +189,8 @@ export class ConversationActor {
         return tasks.forEach((t) => t.reject(unavailable));
       }
       this.state = commitSends(state, toInsert);
+      if (toInsert.length)
+        this.deps.broadcaster.messages('message:new', this.conversationId, toInsert);
       await this.afterStore(toInsert);
       planned.forEach((p, i) => {
         if (p.kind === 'rejected') tasks[i].reject(p.error);

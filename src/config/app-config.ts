@@ -19,9 +19,20 @@ export class AppConfig {
   };
   readonly auth: { jwtSecret?: string; jwksUrl?: string; audience: string; issuer?: string };
   readonly corsOrigins: string[];
-  readonly limits: { messageMaxLength: number; groupMaxParticipants: number };
+  readonly limits: {
+    messageMaxLength: number;
+    groupMaxParticipants: number;
+    sendRatePerSecond: number;
+    sendRateBurst: number;
+  };
   readonly healthTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly cluster: {
+    prefix: string;
+    heartbeatMs: number;
+    nodeTtlMs: number;
+    requestTimeoutMs: number;
+  };
 
   constructor(env: Env) {
     this.env = env.NODE_ENV;
@@ -51,8 +62,16 @@ export class AppConfig {
     this.limits = {
       messageMaxLength: env.MESSAGE_MAX_LENGTH,
       groupMaxParticipants: env.GROUP_MAX_PARTICIPANTS,
+      sendRatePerSecond: env.SEND_RATE_PER_SECOND,
+      sendRateBurst: env.SEND_RATE_BURST,
     };
     this.healthTimeoutMs = env.HEALTH_TIMEOUT_MS;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.cluster = {
+      prefix: env.CLUSTER_PREFIX,
+      heartbeatMs: env.CLUSTER_HEARTBEAT_MS,
+      nodeTtlMs: env.CLUSTER_NODE_TTL_MS,
+      requestTimeoutMs: env.CLUSTER_REQUEST_TIMEOUT_MS,
+    };
   }
 }

@@ -63,8 +63,20 @@ export const envSchema = z
 
     MESSAGE_MAX_LENGTH: int(1, 100_000).default(8000),
     GROUP_MAX_PARTICIPANTS: int(2, 100_000).default(1000),
+    SEND_RATE_PER_SECOND: int(1, 100_000).default(10),
+    SEND_RATE_BURST: int(1, 1_000_000).default(50),
     HEALTH_TIMEOUT_MS: int(100, 30_000).default(1500),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    // Cluster membership and node-to-node requests (src/cluster).
+    // Namespaces every Redis key and channel of one cluster (membership, bus, Socket.IO
+    // adapter), so several clusters or test runs can share a Redis.
+    CLUSTER_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 characters of A-Z a-z 0-9 . _ -')
+      .default('parley'),
+    CLUSTER_HEARTBEAT_MS: int(100, 60_000).default(1000),
+    CLUSTER_NODE_TTL_MS: int(500, 600_000).default(5000),
+    CLUSTER_REQUEST_TIMEOUT_MS: int(100, 120_000).default(5000),
   })
   .superRefine((env, ctx) => {
     if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
@@ -79,6 +91,14 @@ export const envSchema = z
         code: 'custom',
         path: [env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'],
         message: 'must be set together with its pair (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY)',
+      });
+    }
+    // A node whose entry expires between two of its own beats would flap in and out.
+    if (env.CLUSTER_NODE_TTL_MS <= 2 * env.CLUSTER_HEARTBEAT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLUSTER_NODE_TTL_MS'],
+        message: `must be more than twice CLUSTER_HEARTBEAT_MS (${env.CLUSTER_HEARTBEAT_MS})`,
       });
     }
   });

@@ -27,7 +27,12 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.kafka.brokers).toEqual(['127.0.0.1:19092', '127.0.0.1:19094']);
     expect(config.auth.audience).toBe('chat');
-    expect(config.limits).toEqual({ messageMaxLength: 8000, groupMaxParticipants: 1000 });
+    expect(config.limits).toEqual({
+      messageMaxLength: 8000,
+      groupMaxParticipants: 1000,
+      sendRatePerSecond: 10,
+      sendRateBurst: 50,
+    });
     expect(config.s3.credentials).toEqual({ accessKeyId: 'key', secretAccessKey: 'secret' });
     expect(config.nodeId).toMatch(/-3000$/);
   });

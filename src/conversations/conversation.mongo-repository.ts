@@ -12,6 +12,13 @@ import { Conversation, toConversation } from './conversation.types';
 
 const oid = (id: string) => new Types.ObjectId(id);
 
+/**
+ * A member row's _id is its natural key. Besides making the pair unique, it turns every
+ * per-member read and cursor write into an _id lookup, the one filter FerretDB's SQLite
+ * backend pushes down to an index (others scan the collection).
+ */
+const memberKey = (conversationId: string, userId: string) => `${conversationId}:${userId}`;
+
 @Injectable()
 export class ConversationMongoRepository implements ConversationRepository {
   constructor(
@@ -78,8 +85,24 @@ export class ConversationMongoRepository implements ConversationRepository {
     return docs.map((d) => toConversation(d as never));
   }
 
+  async memberOf(userId: string, ids: readonly string[]): Promise<Set<string>> {
+    const valid = ids.filter((id) => Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/.test(id));
+    if (valid.length === 0) return new Set();
+    const docs = await this.conversations
+      .find({ _id: { $in: valid.map(oid) }, participants: userId, deletedAt: null }, { _id: 1 })
+      .lean();
+    return new Set(docs.map((d) => d._id.toHexString()));
+  }
+
+  async idsForUser(userId: string): Promise<string[]> {
+    const docs = await this.conversations
+      .find({ participants: userId, deletedAt: null }, { _id: 1 })
+      .lean();
+    return docs.map((d) => d._id.toHexString());
+  }
+
   async cursors(conversationId: string, userId: string): Promise<MemberCursors> {
-    const row = await this.members.findOne({ conversationId: oid(conversationId), userId }).lean();
+    const row = await this.members.findById(memberKey(conversationId, userId)).lean();
     return { readSeq: row?.readSeq ?? 0, deliveredSeq: row?.deliveredSeq ?? 0 };
   }
 
@@ -146,7 +169,7 @@ export class ConversationMongoRepository implements ConversationRepository {
 
   async advanceRead(conversationId: string, userId: string, seq: number): Promise<void> {
     await this.members.collection.updateOne(
-      { conversationId: oid(conversationId), userId },
+      { _id: memberKey(conversationId, userId) as never },
       { $max: { readSeq: seq }, $set: { updatedAt: new Date() } },
     );
   }
@@ -156,7 +179,7 @@ export class ConversationMongoRepository implements ConversationRepository {
     await this.members.collection.bulkWrite(
       userIds.map((userId) => ({
         updateOne: {
-          filter: { conversationId: oid(conversationId), userId },
+          filter: { _id: memberKey(conversationId, userId) as never },
           update: {
             $setOnInsert: {
               conversationId: oid(conversationId),

@@ -29,6 +29,10 @@ export interface ConversationRepository {
     userId: string,
     q: { limit: number; after?: { lastMessageAt: Date; id: string } },
   ): Promise<Conversation[]>;
+  /** Which of `conversationIds` are live conversations that `userId` belongs to. */
+  memberOf(userId: string, conversationIds: readonly string[]): Promise<Set<string>>;
+  /** Ids of every live conversation of `userId` (to join its rooms on connect). */
+  idsForUser(userId: string): Promise<string[]>;
   cursors(conversationId: string, userId: string): Promise<MemberCursors>;
   cursorsOf(
     userId: string,

@@ -48,6 +48,7 @@ ConversationSchema.index({ participants: 1, lastMessageAt: -1 }, { name: 'partic
  */
 export const MemberSchema = new Schema(
   {
+    _id: { type: String, required: true }, // `<conversationId>:<userId>`
     conversationId: { type: Schema.Types.ObjectId, required: true },
     userId: { type: String, required: true },
     readSeq: { type: Number, default: 0, min: 0 },
@@ -61,4 +62,4 @@ MemberSchema.index({ conversationId: 1, userId: 1 }, { unique: true, name: 'conv
 MemberSchema.index({ userId: 1, conversationId: 1 }, { name: 'user_conversation' });
 
 export type ConversationDoc = InferSchemaType<typeof ConversationSchema> & { _id: Types.ObjectId };
-export type MemberDoc = InferSchemaType<typeof MemberSchema> & { _id: Types.ObjectId };
+export type MemberDoc = InferSchemaType<typeof MemberSchema>;

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
-import { ActorRegistry } from '../actors/actor-registry';
-import { isAdmin, isMember } from '../actors/conversation-state';
+import { BROADCASTER, Broadcaster } from '../actors/broadcaster';
+import type { ConversationChanges } from '../actors/commands';
+import { ConversationRouter } from '../actors/conversation-router';
 import { ChatError } from '../common/chat-error';
 import { AppConfig } from '../config/app-config';
 import {
@@ -24,11 +25,7 @@ export interface CreateConversation {
   participants: string[];
 }
 
-export interface UpdateConversation {
-  name?: string;
-  addParticipants?: string[];
-  removeParticipants?: string[];
-}
+export type UpdateConversation = ConversationChanges;
 
 export type ConversationListItem = Conversation & { unreadCount: number };
 export type ConversationDetails = Conversation & MemberCursors;
@@ -38,7 +35,8 @@ export type ConversationDetails = Conversation & MemberCursors;
 export class ConversationsService {
   constructor(
     private readonly config: AppConfig,
-    private readonly actors: ActorRegistry,
+    private readonly router: ConversationRouter,
+    @Inject(BROADCASTER) private readonly broadcaster: Broadcaster,
     @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
     @Inject(MESSAGE_REPOSITORY) private readonly messages: MessageRepository,
   ) {}
@@ -71,6 +69,7 @@ export class ConversationsService {
           key,
           now,
         });
+        this.broadcaster.conversation('conversation:created', conversation);
         return { conversation, created: true };
       } catch (err) {
         // Both users created it at the same moment: the other request won.
@@ -92,6 +91,7 @@ export class ConversationsService {
       key: `group:${randomUUID()}`,
       now,
     });
+    this.broadcaster.conversation('conversation:created', conversation);
     return { conversation, created: true };
   }
 
@@ -122,9 +122,10 @@ export class ConversationsService {
   }
 
   async getConversation(userId: string, conversationId: string): Promise<ConversationDetails> {
-    const conversation = await this.actors.get(conversationId).read((state) => {
-      if (!isMember(state, userId)) throw new ChatError('not_found', 'conversation not found');
-      return state.conversation;
+    const conversation = await this.router.dispatch({
+      type: 'conversation:get',
+      conversationId,
+      userId,
     });
     return { ...conversation, ...(await this.conversations.cursors(conversationId, userId)) };
   }
@@ -132,54 +133,13 @@ export class ConversationsService {
   updateConversation(
     userId: string,
     conversationId: string,
-    input: UpdateConversation,
+    changes: UpdateConversation,
   ): Promise<Conversation> {
-    return this.actors.get(conversationId).run(async (state) => {
-      const c = state.conversation;
-      if (!isMember(state, userId)) throw new ChatError('not_found', 'conversation not found');
-      if (c.type === 'private') {
-        throw new ChatError('forbidden', 'a private conversation cannot be renamed or resized');
-      }
-      if (!isAdmin(state, userId))
-        throw new ChatError('forbidden', 'only a group admin can change the group');
-      const removed = new Set(input.removeParticipants ?? []);
-      const added = (input.addParticipants ?? []).filter(
-        (u) => !c.participants.includes(u) && !removed.has(u),
-      );
-      const participants = [...c.participants.filter((u) => !removed.has(u)), ...new Set(added)];
-      if (participants.length === 0)
-        throw new ChatError('validation_failed', 'a group keeps at least one participant');
-      this.checkGroupSize(participants.length);
-      let admins = c.admins.filter((u) => participants.includes(u));
-      // A group never loses its last admin: the longest-standing member takes over.
-      if (admins.length === 0) admins = [participants[0]];
-      const next: Conversation = {
-        ...c,
-        name: input.name ?? c.name,
-        participants,
-        admins,
-        updatedAt: new Date(),
-      };
-      await this.conversations.saveMembership(next, {
-        added: [...new Set(added)],
-        removed: c.participants.filter((u) => removed.has(u)),
-      });
-      return { state: { ...state, conversation: next }, value: next };
-    });
+    return this.router.dispatch({ type: 'conversation:update', conversationId, userId, changes });
   }
 
   deleteConversation(userId: string, conversationId: string): Promise<Conversation> {
-    return this.actors.get(conversationId).run(async (state) => {
-      const c = state.conversation;
-      if (!isMember(state, userId)) throw new ChatError('not_found', 'conversation not found');
-      if (c.type === 'group' && !isAdmin(state, userId)) {
-        throw new ChatError('forbidden', 'only a group admin can delete the group');
-      }
-      const at = new Date();
-      await this.conversations.markDeleted(c.id, at);
-      const next = { ...c, deletedAt: at, updatedAt: at };
-      return { state: { ...state, conversation: next }, value: next };
-    });
+    return this.router.dispatch({ type: 'conversation:delete', conversationId, userId });
   }
 
   private checkGroupSize(n: number): void {

@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { ActorsModule } from '../actors/actors.module';
+import { ConversationStoreModule } from '../conversations/conversation-store.module';
 import { MessageStoreModule } from './message-store.module';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
+import { SendRateLimiter } from './send-rate-limiter';
+import { SyncService } from './sync.service';
 
 @Module({
-  imports: [ActorsModule, MessageStoreModule],
+  imports: [ActorsModule, MessageStoreModule, ConversationStoreModule],
   controllers: [MessagesController],
-  providers: [MessagesService],
-  exports: [MessagesService],
+  providers: [MessagesService, SyncService, SendRateLimiter],
+  exports: [MessagesService, SyncService],
 })
 export class MessagesModule {}

@@ -1,11 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ActorRegistry } from '../actors/actor-registry';
 import type { SendResult } from '../actors/conversation-actor';
-import { isMember } from '../actors/conversation-state';
+import { ConversationRouter } from '../actors/conversation-router';
 import { ChatError } from '../common/chat-error';
 import { AppConfig } from '../config/app-config';
+import {
+  CONVERSATION_REPOSITORY,
+  ConversationRepository,
+} from '../conversations/conversation.repository';
 import { MESSAGE_REPOSITORY, MessageRepository } from './message.repository';
 import type { Message } from './message.types';
+import { SendRateLimiter } from './send-rate-limiter';
 
 export interface SendMessage {
   content: string;
@@ -21,27 +25,37 @@ export interface MessagePageQuery {
   parentId?: string;
 }
 
-/** Message use cases. Every write goes through the conversation's actor. */
+/** Message use cases, shared by REST and the socket gateway. Writes run in the owning actor. */
 @Injectable()
 export class MessagesService {
   constructor(
     private readonly config: AppConfig,
-    private readonly actors: ActorRegistry,
+    private readonly router: ConversationRouter,
+    private readonly rateLimiter: SendRateLimiter,
     @Inject(MESSAGE_REPOSITORY) private readonly messages: MessageRepository,
+    @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
   ) {}
 
-  sendMessage(userId: string, conversationId: string, input: SendMessage): Promise<SendResult> {
+  async sendMessage(
+    userId: string,
+    conversationId: string,
+    input: SendMessage,
+  ): Promise<SendResult> {
     this.checkLength(input.content);
     if (input.attachmentIds?.length) {
       // Uploads arrive with the attachments feature; until then no id can name one.
       throw new ChatError('validation_failed', 'attachmentIds name no uploaded attachment');
     }
-    return this.actors.get(conversationId).send({
-      senderId: userId,
-      content: input.content,
-      clientMessageId: input.clientMessageId,
-      attachments: [],
-      parentId: input.parentId ?? null,
+    this.rateLimiter.take(userId);
+    return this.router.dispatch({
+      type: 'message:send',
+      conversationId,
+      userId,
+      input: {
+        content: input.content,
+        clientMessageId: input.clientMessageId,
+        parentId: input.parentId,
+      },
     });
   }
 
@@ -52,32 +66,40 @@ export class MessagesService {
     content: string,
   ): Promise<Message> {
     this.checkLength(content);
-    return this.actors.get(conversationId).edit(userId, messageId, content);
+    return this.router.dispatch({
+      type: 'message:edit',
+      conversationId,
+      userId,
+      messageId,
+      content,
+    });
   }
 
   deleteMessage(userId: string, conversationId: string, messageId: string): Promise<Message> {
-    return this.actors.get(conversationId).delete(userId, messageId);
+    return this.router.dispatch({ type: 'message:delete', conversationId, userId, messageId });
   }
 
   /**
-   * A page of history. The newest window comes from the actor's memory when it holds it;
-   * other windows are read from the database after the membership check.
+   * A page of history. The newest window comes from the owning actor's memory when it holds
+   * it; other windows are read from MongoDB after a membership check.
    */
   async listMessages(
     userId: string,
     conversationId: string,
     q: MessagePageQuery,
   ): Promise<{ items: Message[]; hasMore: boolean }> {
-    const fromMemory = await this.actors.get(conversationId).read((state) => {
-      if (!isMember(state, userId)) throw new ChatError('not_found', 'conversation not found');
-      const newest = q.before === undefined && q.after === undefined && !q.parentId;
-      const complete = state.recent.length === state.lastSeq; // memory holds the whole history
-      if (newest && (state.recent.length > q.limit || complete)) {
-        return { items: state.recent.slice(-q.limit), hasMore: state.lastSeq > q.limit };
-      }
-      return undefined;
-    });
-    return fromMemory ?? this.messages.page(conversationId, q);
+    if (q.before === undefined && q.after === undefined && !q.parentId) {
+      const newest = await this.router.dispatch({
+        type: 'messages:newest',
+        conversationId,
+        userId,
+        limit: q.limit,
+      });
+      if (newest) return newest;
+    } else if (!(await this.conversations.memberOf(userId, [conversationId])).has(conversationId)) {
+      throw new ChatError('not_found', 'conversation not found');
+    }
+    return this.messages.page(conversationId, q);
   }
 
   private checkLength(content: string): void {

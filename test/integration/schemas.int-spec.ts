@@ -95,14 +95,17 @@ describe('collections and indexes on the real MongoDB-wire server', () => {
   });
 
   it('keeps one cursor row per member', async () => {
+    const conversationId = new Types.ObjectId();
+    const userId = randomUUID();
     const row = {
-      conversationId: new Types.ObjectId(),
-      userId: randomUUID(),
+      _id: `${conversationId.toHexString()}:${userId}`,
+      conversationId,
+      userId,
       joinedAt: new Date(),
     };
     await members.create(row);
     await expect(members.create(row)).rejects.toMatchObject({ code: DUPLICATE_KEY });
-    const [stored] = await members.find({ conversationId: row.conversationId }).lean();
+    const [stored] = await members.find({ conversationId }).lean();
     expect(stored).toMatchObject({ readSeq: 0, deliveredSeq: 0 });
   });
 

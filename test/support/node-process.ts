@@ -1,8 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expectEventually } from './eventually';
-import { ROOT, stackEnv } from './stack-env';
+import { ROOT, stackEnv, TEST_DB_PREFIX, withDatabase } from './stack-env';
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -38,14 +39,23 @@ export function spawnNode(env: Record<string, string>): NodeProcess {
   return { url: `http://127.0.0.1:${env.PORT}`, child, output: () => output, exited };
 }
 
+/**
+ * The cluster namespace of this test file: nodes started by one file form one cluster,
+ * and never see nodes of other files (or of `npm run up`) on the shared Redis.
+ */
+export const CLUSTER_PREFIX = `e2e-${randomBytes(4).toString('hex')}`;
+
 /** Spawns a node on the real stack and waits until /health/ready answers 200. */
 export async function startNode(overrides: Record<string, string> = {}): Promise<NodeProcess> {
   const port = await freePort();
+  const env = stackEnv();
   const node = spawnNode({
-    ...stackEnv(),
+    ...env,
+    MONGO_URL: withDatabase(env.MONGO_URL, `${TEST_DB_PREFIX}${CLUSTER_PREFIX.replace(/-/g, '_')}`),
     HOST: '127.0.0.1',
     PORT: String(port),
     NODE_ID: `e2e-${port}`,
+    CLUSTER_PREFIX,
     LOG_LEVEL: 'warn',
     ...overrides,
   });

@@ -51,3 +51,17 @@ export function stackEnv(): Record<string, string> {
 export function isLocalStack(): boolean {
   return existsSync(STACK_ENV_FILE) && !process.env.PARLEY_EXTERNAL_STACK;
 }
+
+/**
+ * The same server with another database: each test file gets its own, so files never see
+ * each other's data and stay small (FerretDB's SQLite backend scans a collection for any
+ * filter other than _id, so query time grows with the collection).
+ */
+export function withDatabase(mongoUrl: string, name: string): string {
+  const url = new URL(mongoUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Databases made by withDatabase start with this; global-setup drops old ones. */
+export const TEST_DB_PREFIX = 'test_';

@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ChatError } from '../common/chat-error';
+import { AppConfig } from '../config/app-config';
+import {
+  CONVERSATION_REPOSITORY,
+  ConversationRepository,
+} from '../conversations/conversation.repository';
+import type { Conversation } from '../conversations/conversation.types';
+import { ActorRegistry } from './actor-registry';
+import { BROADCASTER, Broadcaster } from './broadcaster';
+import type { ActorCommand, CommandOf, ResultOf } from './commands';
+import { ConversationState, isAdmin, isMember } from './conversation-state';
+
+/**
+ * Runs commands in this node's actors. Reached directly when this node owns the
+ * conversation, or through the node bus when another node forwarded the command.
+ */
+@Injectable()
+export class CommandHandler {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly actors: ActorRegistry,
+    @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
+    @Inject(BROADCASTER) private readonly broadcaster: Broadcaster,
+  ) {}
+
+  execute<C extends ActorCommand>(command: C): Promise<ResultOf<C>> {
+    return this.run(command) as Promise<ResultOf<C>>;
+  }
+
+  private run(c: ActorCommand): Promise<unknown> {
+    const actor = this.actors.get(c.conversationId);
+    switch (c.type) {
+      case 'message:send':
+        return actor.send({
+          senderId: c.userId,
+          content: c.input.content,
+          clientMessageId: c.input.clientMessageId,
+          attachments: [],
+          parentId: c.input.parentId ?? null,
+        });
+      case 'message:edit':
+        return actor.edit(c.userId, c.messageId, c.content);
+      case 'message:delete':
+        return actor.delete(c.userId, c.messageId);
+      case 'messages:newest':
+        return actor.read((state) => newestFromMemory(state, c));
+      case 'conversation:get':
+        return actor.read((state) => {
+          if (!isMember(state, c.userId))
+            throw new ChatError('not_found', 'conversation not found');
+          return state.conversation;
+        });
+      case 'conversation:update':
+        return actor.run((state) => this.update(state, c));
+      case 'conversation:delete':
+        return actor.run((state) => this.delete(state, c));
+    }
+  }
+
+  private async update(state: ConversationState, c: CommandOf<'conversation:update'>) {
+    const conv = state.conversation;
+    if (!isMember(state, c.userId)) throw new ChatError('not_found', 'conversation not found');
+    if (conv.type === 'private') {
+      throw new ChatError('forbidden', 'a private conversation cannot be renamed or resized');
+    }
+    if (!isAdmin(state, c.userId))
+      throw new ChatError('forbidden', 'only a group admin can change the group');
+    const removing = new Set(c.changes.removeParticipants ?? []);
+    const added = [...new Set(c.changes.addParticipants ?? [])].filter(
+      (u) => !conv.participants.includes(u) && !removing.has(u),
+    );
+    const removed = conv.participants.filter((u) => removing.has(u));
+    const participants = [...conv.participants.filter((u) => !removing.has(u)), ...added];
+    if (participants.length === 0) {
+      throw new ChatError('validation_failed', 'a group keeps at least one participant');
+    }
+    const max = this.config.limits.groupMaxParticipants;
+    if (participants.length > max) {
+      throw new ChatError('validation_failed', `a group has at most ${max} participants`);
+    }
+    const admins = conv.admins.filter((u) => participants.includes(u));
+    const next: Conversation = {
+      ...conv,
+      name: c.changes.name ?? conv.name,
+      participants,
+      // A group never loses its last admin: the longest-standing member takes over.
+      admins: admins.length ? admins : [participants[0]],
+      updatedAt: new Date(),
+    };
+    await this.conversations.saveMembership(next, { added, removed });
+    this.broadcaster.conversation('conversation:updated', next, { added, removed });
+    return { state: { ...state, conversation: next }, value: next };
+  }
+
+  private async delete(state: ConversationState, c: CommandOf<'conversation:delete'>) {
+    const conv = state.conversation;
+    if (!isMember(state, c.userId)) throw new ChatError('not_found', 'conversation not found');
+    if (conv.type === 'group' && !isAdmin(state, c.userId)) {
+      throw new ChatError('forbidden', 'only a group admin can delete the group');
+    }
+    const at = new Date();
+    await this.conversations.markDeleted(conv.id, at);
+    const next = { ...conv, deletedAt: at, updatedAt: at };
+    this.broadcaster.conversation('conversation:deleted', next, {
+      added: [],
+      removed: conv.participants,
+    });
+    return { state: { ...state, conversation: next }, value: next };
+  }
+}
+
+/** The newest window from the actor's memory when it holds it (undefined → read MongoDB). */
+function newestFromMemory(state: ConversationState, c: CommandOf<'messages:newest'>) {
+  if (!isMember(state, c.userId)) throw new ChatError('not_found', 'conversation not found');
+  const complete = state.recent.length === state.lastSeq; // memory holds the whole history
+  if (state.recent.length >= c.limit || complete) {
+    return { items: state.recent.slice(-c.limit), hasMore: state.lastSeq > c.limit };
+  }
+  return null;
+}

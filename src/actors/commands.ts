@@ -1,0 +1,66 @@
+import type { Conversation } from '../conversations/conversation.types';
+import type { Message } from '../messages/message.types';
+import type { SendResult } from './conversation-actor';
+
+/** What a send carries once the edge validated it (the sender comes from the token). */
+export interface SendInput {
+  content: string;
+  clientMessageId?: string;
+  parentId?: string;
+}
+
+export interface ConversationChanges {
+  name?: string;
+  addParticipants?: string[];
+  removeParticipants?: string[];
+}
+
+/**
+ * Every command that must run in a conversation's actor. Plain JSON, because a node that
+ * does not own the conversation forwards it to the owner (see conversation-router.ts):
+ * `userId` is always the verified caller, set by the service, never read from a payload.
+ */
+export type ActorCommand =
+  | { type: 'message:send'; conversationId: string; userId: string; input: SendInput }
+  | {
+      type: 'message:edit';
+      conversationId: string;
+      userId: string;
+      messageId: string;
+      content: string;
+    }
+  | { type: 'message:delete'; conversationId: string; userId: string; messageId: string }
+  | { type: 'messages:newest'; conversationId: string; userId: string; limit: number }
+  | { type: 'conversation:get'; conversationId: string; userId: string }
+  | {
+      type: 'conversation:update';
+      conversationId: string;
+      userId: string;
+      changes: ConversationChanges;
+    }
+  | { type: 'conversation:delete'; conversationId: string; userId: string };
+
+/** The answer of each command. Forwarded answers arrive as JSON (dates as ISO strings). */
+export interface CommandResults {
+  'message:send': SendResult;
+  'message:edit': Message;
+  'message:delete': Message;
+  /** The newest page from memory, or null when memory does not hold it (read the database). */
+  'messages:newest': { items: Message[]; hasMore: boolean } | null;
+  'conversation:get': Conversation;
+  'conversation:update': Conversation;
+  'conversation:delete': Conversation;
+}
+
+export type CommandOf<T extends ActorCommand['type']> = Extract<ActorCommand, { type: T }>;
+export type ResultOf<C extends ActorCommand> = CommandResults[C['type']];
+
+export const COMMAND_TYPES: ReadonlySet<string> = new Set<ActorCommand['type']>([
+  'message:send',
+  'message:edit',
+  'message:delete',
+  'messages:newest',
+  'conversation:get',
+  'conversation:update',
+  'conversation:delete',
+]);

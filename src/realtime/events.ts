@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { FieldIssue, ErrorCode } from '../common/chat-error';
+import { objectId, seq } from '../common/schemas';
+import type { Conversation } from '../conversations/conversation.types';
+import { clientMessageId, content, sendMessageSchema } from '../messages/message.dto';
+import type { Message } from '../messages/message.types';
+import { SYNC_MAX_CONVERSATIONS, type SyncAnswer } from '../messages/sync.service';
+
+/*
+ * The wire of the `/chat` namespace (CONTRACT.md, Socket.IO; docs/asyncapi.yaml): one map
+ * of client→server commands and one of server→client events. To add an event, add its
+ * schema and a line to `Commands` (or `ServerEvents`); the socket.io generics follow.
+ */
+
+export const CHAT_NAMESPACE = '/chat';
+
+/** Sockets must name their send: the client matches the echo to it and may retry safely. */
+export const messageSendPayload = z.strictObject({
+  conversationId: objectId,
+  ...sendMessageSchema.shape,
+  clientMessageId,
+});
+export const messageEditPayload = z.strictObject({
+  conversationId: objectId,
+  messageId: objectId,
+  content,
+});
+export const messageDeletePayload = z.strictObject({
+  conversationId: objectId,
+  messageId: objectId,
+});
+export const syncPayload = z.strictObject({
+  cursors: z.record(objectId, seq).refine((c) => Object.keys(c).length <= SYNC_MAX_CONVERSATIONS, {
+    message: `at most ${SYNC_MAX_CONVERSATIONS} conversations per sync`,
+  }),
+});
+
+/** Each command's payload schema and what its ack carries on success. */
+export interface Commands {
+  'message:send': { schema: typeof messageSendPayload; data: Message };
+  'message:edit': { schema: typeof messageEditPayload; data: Message };
+  'message:delete': { schema: typeof messageDeletePayload; data: Message };
+  sync: { schema: typeof syncPayload; data: SyncAnswer };
+}
+export type CommandName = keyof Commands;
+export type CommandInput<E extends CommandName> = z.output<Commands[E]['schema']>;
+
+export const commandSchemas: { [E in CommandName]: Commands[E]['schema'] } = {
+  'message:send': messageSendPayload,
+  'message:edit': messageEditPayload,
+  'message:delete': messageDeletePayload,
+  sync: syncPayload,
+};
+
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  /** Only with `rate_limited`: when a retry may succeed. */
+  retryAfterMs?: number;
+  /** Only with `validation_failed`: which fields. */
+  details?: FieldIssue[];
+}
+export type AckAnswer<T> = { ok: true; data: T } | { ok: false; error: WireError };
+export type Ack<T> = (answer: AckAnswer<T>) => void;
+
+/** Server → client events and their payloads. */
+export interface ServerEvents {
+  'message:new': Message;
+  'message:updated': Message;
+  'message:deleted': Message;
+  'conversation:created': Conversation;
+  'conversation:updated': Conversation;
+  'conversation:deleted': Conversation;
+  /** This node may have missed broadcasts (its Redis link dropped): call `sync`. */
+  'sync:required': { conversationIds?: string[] };
+}
+
+export type ClientToServerEvents = {
+  [E in CommandName]: (
+    payload: z.input<Commands[E]['schema']>,
+    ack?: Ack<Commands[E]['data']>,
+  ) => void;
+};
+export type ServerToClientEvents = {
+  [E in keyof ServerEvents]: (payload: ServerEvents[E]) => void;
+};
+export type InterServerEvents = Record<string, never>;
+/** What the handshake middleware stores on each socket (kept serializable: fetchSockets). */
+export interface SocketData {
+  userId: string;
+  expiresAt: number;
+}
+
+/** A value as a client decodes it from JSON: Dates arrive as ISO strings. */
+export type Json<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Json<U>[]
+    : T extends object
+      ? { [K in keyof T]: Json<T[K]> }
+      : T;
+
+/** The same maps as a client sees them (socket.io-client's `Socket<Listen, Emit>`). */
+export type ClientListenEvents = {
+  [E in keyof ServerEvents]: (payload: Json<ServerEvents[E]>) => void;
+};
+export type ClientEmitEvents = {
+  [E in CommandName]: (
+    payload: z.input<Commands[E]['schema']>,
+    ack?: Ack<Json<Commands[E]['data']>>,
+  ) => void;
+};

@@ -1,0 +1,26 @@
+import { Global, Module } from '@nestjs/common';
+import { BROADCASTER } from '../actors/broadcaster';
+import { AuthModule } from '../auth/auth.module';
+import { ConversationStoreModule } from '../conversations/conversation-store.module';
+import { MessagesModule } from '../messages/messages.module';
+import { ChatGateway } from './chat.gateway';
+import { RealtimeService } from './realtime.service';
+import { SocketBroadcaster } from './socket-broadcaster';
+
+/**
+ * The Socket.IO edge (`/chat`) and the Broadcaster the domain talks to. Global so the
+ * actors and services can inject BROADCASTER without importing the transport. The server
+ * itself (Redis adapter, origin check) is installed in app.ts with SocketIoAdapter.
+ */
+@Global()
+@Module({
+  imports: [AuthModule, MessagesModule, ConversationStoreModule],
+  providers: [
+    ChatGateway,
+    RealtimeService,
+    SocketBroadcaster,
+    { provide: BROADCASTER, useExisting: SocketBroadcaster },
+  ],
+  exports: [BROADCASTER],
+})
+export class RealtimeModule {}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { MessagesService } from '../messages/messages.service';
+import { SyncService } from '../messages/sync.service';
+import type { CommandInput, CommandName, Commands } from './events';
+
+export type CommandHandlers = {
+  [E in CommandName]: (userId: string, input: CommandInput<E>) => Promise<Commands[E]['data']>;
+};
+
+/**
+ * What each client command does, as the socket's user. `userId` is always the token's `sub`
+ * from the handshake, never a payload field; membership and permissions are checked by the
+ * services (the owning actor), exactly as for REST.
+ */
+@Injectable()
+export class RealtimeService {
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly syncs: SyncService,
+  ) {}
+
+  readonly handlers: CommandHandlers = {
+    'message:send': (userId, input) => this.onMessageSend(userId, input),
+    'message:edit': (userId, input) => this.onMessageEdit(userId, input),
+    'message:delete': (userId, input) => this.onMessageDelete(userId, input),
+    sync: (userId, input) => this.onSync(userId, input),
+  };
+
+  async onMessageSend(userId: string, input: CommandInput<'message:send'>) {
+    const { conversationId, ...message } = input;
+    // A repeated clientMessageId answers the original message, as REST's 200 does.
+    return (await this.messages.sendMessage(userId, conversationId, message)).message;
+  }
+
+  onMessageEdit(
+    userId: string,
+    { conversationId, messageId, content }: CommandInput<'message:edit'>,
+  ) {
+    return this.messages.editMessage(userId, conversationId, messageId, content);
+  }
+
+  onMessageDelete(userId: string, { conversationId, messageId }: CommandInput<'message:delete'>) {
+    return this.messages.deleteMessage(userId, conversationId, messageId);
+  }
+
+  onSync(userId: string, { cursors }: CommandInput<'sync'>) {
+    return this.syncs.sync(userId, cursors);
+  }
+}

@@ -1,0 +1,10 @@
+/*
+ * The only place Socket.IO room names are built. Every node must agree on them: the Redis
+ * adapter's sharded mode maps each room to its own channel (`socket.io#/chat#<room>#`).
+ */
+
+/** Every socket of a conversation's members, on every node. */
+export const convRoom = (conversationId: string): string => `conv:${conversationId}`;
+
+/** Every socket of one user, on every node (membership changes reach them through it). */
+export const userRoom = (userId: string): string => `user:${userId}`;
