@@ -20,6 +20,8 @@ const MAX_BATCH = 256;
 @Injectable()
 export class ActorRegistry implements OnModuleDestroy {
   private readonly actors = new Map<string, ConversationActor>();
+  /** Released actors still finishing their mailboxes; a graceful stop waits for them too. */
+  private readonly retiring = new Set<ConversationActor>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -56,9 +58,10 @@ export class ActorRegistry implements OnModuleDestroy {
    */
   release(stillOwned: (conversationId: string) => boolean): number {
     let released = 0;
-    for (const id of this.actors.keys()) {
+    for (const [id, actor] of this.actors) {
       if (!stillOwned(id)) {
         this.actors.delete(id);
+        if (!actor.isIdle(0)) this.retiring.add(actor);
         released++;
       }
     }
@@ -68,7 +71,8 @@ export class ActorRegistry implements OnModuleDestroy {
   /** Resolves once every actor's mailbox is empty (for a graceful stop), or after `ms`. */
   async drain(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    while (Date.now() < deadline && [...this.actors.values()].some((a) => !a.isIdle(0))) {
+    const busy = () => [...this.actors.values(), ...this.retiring].some((a) => !a.isIdle(0));
+    while (Date.now() < deadline && busy()) {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -76,6 +80,7 @@ export class ActorRegistry implements OnModuleDestroy {
   /** Drops actors idle for `idleMs`; returns how many. */
   passivate(idleMs: number): number {
     let dropped = 0;
+    for (const actor of this.retiring) if (actor.isIdle(0)) this.retiring.delete(actor);
     for (const [id, actor] of this.actors) {
       if (actor.isIdle(idleMs)) {
         this.actors.delete(id);

@@ -4,6 +4,7 @@ import { ClusterMembership } from '../cluster/cluster-membership';
 import { NodeBus } from '../cluster/node-bus';
 import { ChatError } from '../common/chat-error';
 import { AppConfig } from '../config/app-config';
+import { NodeState } from '../health/node-state';
 import { LOGGER } from '../infra/tokens';
 import { ActorRegistry } from './actor-registry';
 import { CommandHandler } from './command-handler';
@@ -26,11 +27,16 @@ export class ConversationRouter implements OnModuleInit {
     private readonly bus: NodeBus,
     private readonly handler: CommandHandler,
     private readonly actors: ActorRegistry,
+    private readonly node: NodeState,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
-    this.bus.handle((payload, from) => this.handler.execute(parseCommand(payload, from)));
+    this.bus.handle(async (payload, from) => {
+      // A stopping node takes no new work: the sender retries on the next owner.
+      if (this.node.current === 'draining') throw new ChatError('unavailable', 'node is stopping');
+      return this.handler.execute(parseCommand(payload, from));
+    });
     this.membership.onChange((nodes, previous) => {
       const released = this.actors.release((id) => this.membership.isLocal(id));
       this.logger.info({ nodes, previous, released }, 'cluster view changed');

@@ -20,6 +20,7 @@ import {
   SocketData,
 } from './events';
 import { RealtimeService } from './realtime.service';
+import { SubscriptionTracker } from './subscription-tracker';
 import { convRoom, userRoom } from './rooms';
 import { ChatNamespace, SocketBroadcaster } from './socket-broadcaster';
 
@@ -54,6 +55,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly broadcaster: SocketBroadcaster,
     @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly subscriptions: SubscriptionTracker,
   ) {}
 
   afterInit(nsp: ChatNamespace): void {
@@ -110,6 +112,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
     try {
       const ids = await this.conversations.idsForUser(socket.data.userId);
       if (socket.connected) await socket.join(ids.map(convRoom));
+      // Live only once Redis confirmed the new rooms' channels (see SubscriptionTracker).
+      await this.subscriptions.settled();
     } catch (err) {
       this.logger.warn({ err, userId: socket.data.userId }, 'joining conversation rooms failed');
       // Close the transport, not the socket: the client reconnects by itself and retries.

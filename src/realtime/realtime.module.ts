@@ -6,6 +6,7 @@ import { MessagesModule } from '../messages/messages.module';
 import { ChatGateway } from './chat.gateway';
 import { RealtimeService } from './realtime.service';
 import { SocketBroadcaster } from './socket-broadcaster';
+import { SubscriptionTracker } from './subscription-tracker';
 
 /**
  * The Socket.IO edge (`/chat`) and the Broadcaster the domain talks to. Global so the
@@ -19,6 +20,7 @@ import { SocketBroadcaster } from './socket-broadcaster';
     ChatGateway,
     RealtimeService,
     SocketBroadcaster,
+    SubscriptionTracker,
     { provide: BROADCASTER, useExisting: SocketBroadcaster },
   ],
   exports: [BROADCASTER],

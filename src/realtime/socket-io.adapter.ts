@@ -8,6 +8,7 @@ import { Server, ServerOptions } from 'socket.io';
 import { AppConfig } from '../config/app-config';
 import { LOGGER, REDIS } from '../infra/tokens';
 import { CHAT_NAMESPACE } from './events';
+import { SubscriptionTracker } from './subscription-tracker';
 
 // Shutdown must not hang on a Redis that is down (the adapter's SUNSUBSCRIBEs would wait).
 const CLOSE_TIMEOUT_MS = 2000;
@@ -31,12 +32,14 @@ export class SocketIoAdapter extends IoAdapter {
   private readonly logger: Logger;
   private readonly pub: Redis;
   private readonly sub: Redis;
+  private readonly subscriptions: SubscriptionTracker;
   private server?: Server;
 
   constructor(app: INestApplicationContext) {
     super(app);
     this.config = app.get(AppConfig);
     this.logger = app.get<Logger>(LOGGER).child({ component: 'socket.io-adapter' });
+    this.subscriptions = app.get(SubscriptionTracker);
     const redis = app.get<Redis>(REDIS);
     const name = `parley:${this.config.nodeId}`;
     // Publishing while Redis is away fails at once (the adapter then delivers locally)
@@ -115,6 +118,7 @@ export class SocketIoAdapter extends IoAdapter {
       const original = this.sub[command].bind(this.sub) as (...args: unknown[]) => Promise<unknown>;
       (this.sub as unknown as Record<string, unknown>)[command] = (...args: unknown[]) => {
         const reply = original(...args);
+        if (command === 'ssubscribe') this.subscriptions.track(reply);
         reply.catch((err: Error) =>
           this.logger.warn({ command, err: err.message }, 'redis subscription failed'),
         );

@@ -20,6 +20,8 @@ export async function freePort(): Promise<number> {
 
 export interface NodeProcess {
   url: string;
+  /** NODE_ID, the node's name in the cluster. */
+  nodeId: string;
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
@@ -36,7 +38,13 @@ export function spawnNode(env: Record<string, string>): NodeProcess {
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { url: `http://127.0.0.1:${env.PORT}`, child, output: () => output, exited };
+  return {
+    url: `http://127.0.0.1:${env.PORT}`,
+    nodeId: env.NODE_ID ?? '',
+    child,
+    output: () => output,
+    exited,
+  };
 }
 
 /**
