@@ -7,6 +7,7 @@ import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConversationsModule } from './conversations/conversations.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
 import { LoggerModule } from './infra/logger.module';
@@ -25,6 +26,7 @@ export class AppModule {
         CommonModule,
         AuthModule,
         HealthModule,
+        EventsModule,
         ClusterModule,
         ConversationsModule,
         MessagesModule,

@@ -4,6 +4,7 @@ import {
   CONVERSATION_REPOSITORY,
   ConversationRepository,
 } from '../conversations/conversation.repository';
+import { CHANGE_LOG, ChangeLog } from '../events/change-log';
 import { LOGGER } from '../infra/tokens';
 import { MESSAGE_REPOSITORY, MessageRepository } from '../messages/message.repository';
 import { BROADCASTER, Broadcaster } from './broadcaster';
@@ -29,6 +30,7 @@ export class ActorRegistry implements OnModuleDestroy {
     @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(BROADCASTER) private readonly broadcaster: Broadcaster,
+    @Inject(CHANGE_LOG) private readonly changeLog: ChangeLog,
   ) {
     this.sweeper = setInterval(() => this.passivate(IDLE_MS), SWEEP_MS).unref();
   }
@@ -44,6 +46,7 @@ export class ActorRegistry implements OnModuleDestroy {
         messages: this.messages,
         conversations: this.conversations,
         broadcaster: this.broadcaster,
+        changeLog: this.changeLog,
         logger: this.logger,
         maxBatch: MAX_BATCH,
       });

@@ -6,6 +6,12 @@ import {
   ConversationRepository,
 } from '../conversations/conversation.repository';
 import type { Conversation } from '../conversations/conversation.types';
+import { CHANGE_LOG, ChangeLog } from '../events/change-log';
+import {
+  conversationDeleted,
+  conversationUpdated,
+  participantsChanged,
+} from '../events/chat-events';
 import { ActorRegistry } from './actor-registry';
 import { BROADCASTER, Broadcaster } from './broadcaster';
 import type { ActorCommand, CommandOf, ResultOf } from './commands';
@@ -22,6 +28,7 @@ export class CommandHandler {
     private readonly actors: ActorRegistry,
     @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
     @Inject(BROADCASTER) private readonly broadcaster: Broadcaster,
+    @Inject(CHANGE_LOG) private readonly changeLog: ChangeLog,
   ) {}
 
   execute<C extends ActorCommand>(command: C): Promise<ResultOf<C>> {
@@ -88,6 +95,10 @@ export class CommandHandler {
       admins: admins.length ? admins : [participants[0]],
       updatedAt: new Date(),
     };
+    await this.changeLog.prepare([
+      conversationUpdated(next),
+      ...participantsChanged(next, { added, removed }),
+    ]);
     await this.conversations.saveMembership(next, { added, removed });
     this.broadcaster.conversation('conversation:updated', next, { added, removed });
     return { state: { ...state, conversation: next }, value: next };
@@ -100,8 +111,9 @@ export class CommandHandler {
       throw new ChatError('forbidden', 'only a group admin can delete the group');
     }
     const at = new Date();
-    await this.conversations.markDeleted(conv.id, at);
     const next = { ...conv, deletedAt: at, updatedAt: at };
+    await this.changeLog.prepare([conversationDeleted(next)]);
+    await this.conversations.markDeleted(conv.id, at);
     this.broadcaster.conversation('conversation:deleted', next, {
       added: [],
       removed: conv.participants,

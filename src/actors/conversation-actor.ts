@@ -5,6 +5,8 @@ import { ChatError } from '../common/chat-error';
 import type { ConversationRepository } from '../conversations/conversation.repository';
 import { DuplicateKeyError, MessageRepository } from '../messages/message.repository';
 import type { Message } from '../messages/message.types';
+import type { ChangeLog } from '../events/change-log';
+import { messageCreated, messageDeleted, messageUpdated } from '../events/chat-events';
 import type { Broadcaster } from './broadcaster';
 import {
   commitSends,
@@ -21,6 +23,7 @@ import {
 
 export interface ActorDeps {
   messages: MessageRepository;
+  changeLog: ChangeLog;
   broadcaster: Broadcaster;
   conversations: ConversationRepository;
   logger: Logger;
@@ -101,6 +104,7 @@ export class ConversationActor {
         content,
         new Date(),
       );
+      await this.deps.changeLog.prepare([messageUpdated(updated)]);
       await this.deps.messages.update(updated);
       this.deps.broadcaster.messages('message:updated', this.conversationId, [updated]);
       return { state: replaceMessage(state, updated), value: updated };
@@ -112,6 +116,7 @@ export class ConversationActor {
       const target = await this.find(state, messageId);
       const updated = planDelete(state, userId, target, new Date());
       if (updated === target) return { value: updated };
+      await this.deps.changeLog.prepare([messageDeleted(updated)]);
       await this.deps.messages.update(updated);
       this.deps.broadcaster.messages('message:deleted', this.conversationId, [updated]);
       return { state: replaceMessage(state, updated), value: updated };
@@ -168,6 +173,7 @@ export class ConversationActor {
           newClientMessageId: randomUUID,
           parents,
         }));
+        await this.deps.changeLog.prepare(toInsert.map(messageCreated));
         await this.deps.messages.insertBatch(toInsert);
       } catch (err) {
         // The unique indexes refused part of the batch: a retried send stored earlier, or

@@ -8,7 +8,7 @@ import {
   MEMBER_MODEL,
   MemberDoc,
 } from './conversation.schema';
-import { Conversation, toConversation } from './conversation.types';
+import { Conversation, newConversationView, toConversation } from './conversation.types';
 
 const oid = (id: string) => new Types.ObjectId(id);
 
@@ -52,7 +52,7 @@ export class ConversationMongoRepository implements ConversationRepository {
       throw err;
     }
     await this.addMembers(c.id, c.participants, c.now);
-    return toConversation(doc as never);
+    return newConversationView(c);
   }
 
   async findById(id: string): Promise<Conversation | null> {

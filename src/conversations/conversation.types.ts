@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import type { NewConversation } from './conversation.repository';
 import type { ConversationDoc } from './conversation.schema';
 
 export type ConversationType = 'private' | 'group';
@@ -31,6 +32,24 @@ export const PREVIEW_LENGTH = 140;
 
 export function previewOf(content: string | null): string | null {
   return content === null ? null : content.slice(0, PREVIEW_LENGTH);
+}
+
+/** A conversation as it will read once `create` stored it. */
+export function newConversationView(n: NewConversation): Conversation {
+  return {
+    id: n.id,
+    type: n.type,
+    name: n.name,
+    participants: n.participants,
+    admins: n.admins,
+    createdBy: n.createdBy,
+    lastSeq: 0,
+    lastMessageAt: n.now,
+    lastMessage: null,
+    createdAt: n.now,
+    updatedAt: n.now,
+    deletedAt: null,
+  };
 }
 
 type StoredConversation = ConversationDoc & { createdAt: Date; updatedAt: Date };

@@ -11,12 +11,15 @@ import {
   MESSAGE_REPOSITORY,
   MessageRepository,
 } from '../messages/message.repository';
+import { CHANGE_LOG, ChangeLog } from '../events/change-log';
+import { conversationCreated } from '../events/chat-events';
 import {
   CONVERSATION_REPOSITORY,
   ConversationRepository,
   MemberCursors,
+  NewConversation,
 } from './conversation.repository';
-import type { Conversation } from './conversation.types';
+import { Conversation, newConversationView } from './conversation.types';
 
 export interface CreateConversation {
   type: 'private' | 'group';
@@ -37,6 +40,7 @@ export class ConversationsService {
     private readonly config: AppConfig,
     private readonly router: ConversationRouter,
     @Inject(BROADCASTER) private readonly broadcaster: Broadcaster,
+    @Inject(CHANGE_LOG) private readonly changeLog: ChangeLog,
     @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
     @Inject(MESSAGE_REPOSITORY) private readonly messages: MessageRepository,
   ) {}
@@ -59,7 +63,7 @@ export class ConversationsService {
       const existing = await this.conversations.findByKey(key);
       if (existing) return { conversation: existing, created: false };
       try {
-        const conversation = await this.conversations.create({
+        const conversation = await this.store({
           id: new Types.ObjectId().toHexString(),
           type: 'private',
           name: null,
@@ -69,7 +73,6 @@ export class ConversationsService {
           key,
           now,
         });
-        this.broadcaster.conversation('conversation:created', conversation);
         return { conversation, created: true };
       } catch (err) {
         // Both users created it at the same moment: the other request won.
@@ -81,7 +84,7 @@ export class ConversationsService {
     }
     const participants = [...new Set([userId, ...input.participants])];
     this.checkGroupSize(participants.length);
-    const conversation = await this.conversations.create({
+    const conversation = await this.store({
       id: new Types.ObjectId().toHexString(),
       type: 'group',
       name: input.name ?? null,
@@ -91,7 +94,6 @@ export class ConversationsService {
       key: `group:${randomUUID()}`,
       now,
     });
-    this.broadcaster.conversation('conversation:created', conversation);
     return { conversation, created: true };
   }
 
@@ -140,6 +142,14 @@ export class ConversationsService {
 
   deleteConversation(userId: string, conversationId: string): Promise<Conversation> {
     return this.router.dispatch({ type: 'conversation:delete', conversationId, userId });
+  }
+
+  /** Records the event, stores, then tells the participants' sockets (on every node). */
+  private async store(n: NewConversation): Promise<Conversation> {
+    await this.changeLog.prepare([conversationCreated(newConversationView(n))]);
+    const conversation = await this.conversations.create(n);
+    this.broadcaster.conversation('conversation:created', conversation);
+    return conversation;
   }
 
   private checkGroupSize(n: number): void {

@@ -1,0 +1,132 @@
+import type { Conversation } from '../conversations/conversation.types';
+import type { Message } from '../messages/message.types';
+
+export const TOPICS = {
+  messages: 'chat.messages.v1',
+  conversations: 'chat.conversations.v1',
+  receipts: 'chat.receipts.v1',
+  notifications: 'chat.notifications.v1',
+} as const;
+
+export type ChatEventType =
+  | 'chat.message.created'
+  | 'chat.message.updated'
+  | 'chat.message.deleted'
+  | 'chat.reaction.updated'
+  | 'chat.conversation.created'
+  | 'chat.conversation.updated'
+  | 'chat.conversation.deleted'
+  | 'chat.participant.added'
+  | 'chat.participant.removed'
+  | 'chat.receipt.read'
+  | 'chat.notification.requested';
+
+/**
+ * One durable change as other services will see it (the CloudEvent's `data` and what the
+ * relay needs to route and check it). `id` is stable: a retry of the same change makes the
+ * same id, so consumers can deduplicate.
+ */
+export interface ChatEvent {
+  id: string;
+  type: ChatEventType;
+  topic: (typeof TOPICS)[keyof typeof TOPICS];
+  /** The Kafka key and CloudEvent subject: order holds per conversation. */
+  conversationId: string;
+  time: Date;
+  data: Record<string, unknown>;
+}
+
+const event = (
+  type: ChatEventType,
+  topic: ChatEvent['topic'],
+  id: string,
+  conversationId: string,
+  time: Date,
+  data: Record<string, unknown>,
+): ChatEvent => ({ id: `${type}:${id}`, type, topic, conversationId, time, data });
+
+export const messageCreated = (m: Message) =>
+  event('chat.message.created', TOPICS.messages, m.id, m.conversationId, m.createdAt, { ...m });
+
+export const messageUpdated = (m: Message) =>
+  event(
+    'chat.message.updated',
+    TOPICS.messages,
+    `${m.id}:${m.updatedAt.getTime()}`,
+    m.conversationId,
+    m.updatedAt,
+    {
+      ...m,
+    },
+  );
+
+/** A deletion never carries what was deleted. */
+export const messageDeleted = (m: Message) =>
+  event(
+    'chat.message.deleted',
+    TOPICS.messages,
+    m.id,
+    m.conversationId,
+    m.deletedAt ?? m.updatedAt,
+    {
+      id: m.id,
+      conversationId: m.conversationId,
+      seq: m.seq,
+      senderId: m.senderId,
+      deletedAt: m.deletedAt,
+    },
+  );
+
+export const conversationCreated = (c: Conversation) =>
+  event('chat.conversation.created', TOPICS.conversations, c.id, c.id, c.createdAt, { ...c });
+
+export const conversationUpdated = (c: Conversation) =>
+  event(
+    'chat.conversation.updated',
+    TOPICS.conversations,
+    `${c.id}:${c.updatedAt.getTime()}`,
+    c.id,
+    c.updatedAt,
+    {
+      ...c,
+    },
+  );
+
+export const conversationDeleted = (c: Conversation) =>
+  event('chat.conversation.deleted', TOPICS.conversations, c.id, c.id, c.deletedAt ?? c.updatedAt, {
+    id: c.id,
+    type: c.type,
+    deletedAt: c.deletedAt,
+  });
+
+export const participantsChanged = (
+  c: Conversation,
+  change: { added: readonly string[]; removed: readonly string[] },
+): ChatEvent[] => [
+  ...change.added.map((userId) =>
+    event(
+      'chat.participant.added',
+      TOPICS.conversations,
+      `${c.id}:${userId}:${c.updatedAt.getTime()}`,
+      c.id,
+      c.updatedAt,
+      {
+        conversationId: c.id,
+        userId,
+      },
+    ),
+  ),
+  ...change.removed.map((userId) =>
+    event(
+      'chat.participant.removed',
+      TOPICS.conversations,
+      `${c.id}:${userId}:${c.updatedAt.getTime()}`,
+      c.id,
+      c.updatedAt,
+      {
+        conversationId: c.id,
+        userId,
+      },
+    ),
+  ),
+];
