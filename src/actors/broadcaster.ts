@@ -7,6 +7,15 @@ export type MessageEvent = 'message:new' | 'message:updated' | 'message:deleted'
 export type ConversationEvent =
   'conversation:created' | 'conversation:updated' | 'conversation:deleted';
 
+/** A member's cursor moved (the `receipt` event). */
+export interface Receipt {
+  conversationId: string;
+  userId: string;
+  type: 'read' | 'delivered';
+  seq: number;
+  at: Date;
+}
+
 /** Who joined or left a conversation in one change. */
 export interface MembershipChange {
   added: readonly string[];
@@ -35,4 +44,6 @@ export interface Broadcaster {
     conversation: Conversation,
     change?: MembershipChange,
   ): void;
+  /** Cursor moves of one conversation, to its room (coalesced by its actor). */
+  receipts(conversationId: string, receipts: readonly Receipt[]): void;
 }

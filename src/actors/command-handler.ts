@@ -62,6 +62,8 @@ export class CommandHandler {
         return actor.run((state) => this.update(state, c));
       case 'conversation:delete':
         return actor.run((state) => this.delete(state, c));
+      case 'receipt:mark':
+        return actor.receipt(c.userId, c.receipt, c.seq);
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Conversation } from '../conversations/conversation.types';
 import type { Message } from '../messages/message.types';
+import type { Cursors, ReceiptType } from '../receipts/receipt-state';
 import type { SendResult } from './conversation-actor';
 
 /** What a send carries once the edge validated it (the sender comes from the token). */
@@ -38,7 +39,14 @@ export type ActorCommand =
       userId: string;
       changes: ConversationChanges;
     }
-  | { type: 'conversation:delete'; conversationId: string; userId: string };
+  | { type: 'conversation:delete'; conversationId: string; userId: string }
+  | {
+      type: 'receipt:mark';
+      conversationId: string;
+      userId: string;
+      receipt: ReceiptType;
+      seq: number;
+    };
 
 /** The answer of each command. Forwarded answers arrive as JSON (dates as ISO strings). */
 export interface CommandResults {
@@ -50,6 +58,8 @@ export interface CommandResults {
   'conversation:get': Conversation;
   'conversation:update': Conversation;
   'conversation:delete': Conversation;
+  /** The member's cursors after the receipt (forward-only, clamped to the last seq). */
+  'receipt:mark': Cursors;
 }
 
 export type CommandOf<T extends ActorCommand['type']> = Extract<ActorCommand, { type: T }>;
@@ -63,4 +73,5 @@ export const COMMAND_TYPES: ReadonlySet<string> = new Set<ActorCommand['type']>(
   'conversation:get',
   'conversation:update',
   'conversation:delete',
+  'receipt:mark',
 ]);

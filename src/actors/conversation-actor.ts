@@ -7,11 +7,14 @@ import { DuplicateKeyError, MessageRepository } from '../messages/message.reposi
 import type { Message } from '../messages/message.types';
 import type { ChangeLog } from '../events/change-log';
 import { messageCreated, messageDeleted, messageUpdated } from '../events/chat-events';
+import { ReceiptCoalescer } from '../receipts/receipt-coalescer';
+import type { Cursors, ReceiptType } from '../receipts/receipt-state';
 import type { Broadcaster } from './broadcaster';
 import {
   commitSends,
   ConversationState,
   dedupeKey,
+  isMember,
   planDelete,
   planEdit,
   PlannedSend,
@@ -55,11 +58,18 @@ export class ConversationActor {
   private readonly mailbox: Task[] = [];
   private running = false;
   private lastActiveAt = Date.now();
+  /** Read and delivered cursors of the members, written in coalesced flushes. */
+  readonly receipts: ReceiptCoalescer;
 
   constructor(
     readonly conversationId: string,
     private readonly deps: ActorDeps,
-  ) {}
+  ) {
+    this.receipts = new ReceiptCoalescer(conversationId, {
+      ...deps,
+      serialize: (write) => this.run(async () => ({ value: await write() })),
+    });
+  }
 
   /** True when nothing is queued or running and nothing happened for `idleMs`. */
   isIdle(idleMs: number, now = Date.now()): boolean {
@@ -93,6 +103,18 @@ export class ConversationActor {
   /** Reads the loaded state in mailbox order (after every command queued before it). */
   read<T>(fn: (state: ConversationState) => T | Promise<T>): Promise<T> {
     return this.run(async (state) => ({ value: await fn(state) }));
+  }
+
+  /**
+   * A read or delivered receipt: membership checked and cursors moved in mailbox order, then
+   * answered once the coalesced write is durable (without holding the mailbox meanwhile).
+   */
+  async receipt(userId: string, type: ReceiptType, seq: number): Promise<Cursors> {
+    const { durable } = await this.read((state) => {
+      if (!isMember(state, userId)) throw new ChatError('not_found', 'conversation not found');
+      return this.receipts.stage(userId, type, seq, state.lastSeq, true);
+    });
+    return durable;
   }
 
   edit(userId: string, messageId: string, content: string): Promise<Message> {
@@ -226,11 +248,15 @@ export class ConversationActor {
     const results = await Promise.allSettled([
       this.deps.conversations.saveLastMessage(this.state!.conversation),
       this.deps.messages.addReplies(this.conversationId, replies),
-      // Sending reads everything before it: the sender's own unread count stays 0.
-      ...[...lastBySender].map(([userId, seq]) =>
-        this.deps.conversations.advanceRead(this.conversationId, userId, seq),
-      ),
     ]);
+    // Sending reads everything before it: the sender's own unread count stays 0. Not
+    // announced (every client knows a sender saw what they answered) and not awaited here:
+    // its write is queued in this mailbox, so it lands before any later command runs.
+    for (const [userId, seq] of lastBySender) {
+      this.receipts.stage(userId, 'read', seq, seq, false).catch((err: unknown) => {
+        this.deps.logger.warn({ err, conversationId: this.conversationId }, 'implicit read failed');
+      });
+    }
     for (const r of results) {
       if (r.status === 'rejected') {
         this.deps.logger.warn(

@@ -167,10 +167,23 @@ export class ConversationMongoRepository implements ConversationRepository {
     );
   }
 
-  async advanceRead(conversationId: string, userId: string, seq: number): Promise<void> {
-    await this.members.collection.updateOne(
-      { _id: memberKey(conversationId, userId) as never },
-      { $max: { readSeq: seq }, $set: { updatedAt: new Date() } },
+  async saveCursors(
+    conversationId: string,
+    rows: readonly ({ userId: string } & MemberCursors)[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const now = new Date();
+    await this.members.collection.bulkWrite(
+      rows.map((r) => ({
+        updateOne: {
+          filter: { _id: memberKey(conversationId, r.userId) as never },
+          update: {
+            $max: { readSeq: r.readSeq, deliveredSeq: r.deliveredSeq },
+            $set: { updatedAt: now },
+          },
+        },
+      })),
+      { ordered: false },
     );
   }
 

@@ -46,6 +46,9 @@ export interface ConversationRepository {
     change: { added: readonly string[]; removed: readonly string[] },
   ): Promise<void>;
   markDeleted(id: string, at: Date): Promise<void>;
-  /** Moves a member's read cursor forward to `seq` (never backwards). */
-  advanceRead(conversationId: string, userId: string, seq: number): Promise<void>;
+  /** Moves members' cursors forward to these values (never backwards), in one write. */
+  saveCursors(
+    conversationId: string,
+    rows: readonly ({ userId: string } & MemberCursors)[],
+  ): Promise<void>;
 }

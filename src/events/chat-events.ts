@@ -130,3 +130,19 @@ export const participantsChanged = (
     ),
   ),
 ];
+
+/** A member read up to `seq` (the read cursor; delivery is not published). */
+export const receiptRead = (conversationId: string, userId: string, seq: number, at: Date) =>
+  event(
+    'chat.receipt.read',
+    TOPICS.receipts,
+    `${conversationId}:${userId}:${seq}`,
+    conversationId,
+    at,
+    {
+      conversationId,
+      userId,
+      seq,
+      at,
+    },
+  );

@@ -143,6 +143,26 @@ export class MessageMongoRepository implements MessageRepository {
     );
   }
 
+  async markReceipts(
+    conversationId: string,
+    moves: readonly { userId: string; field: 'readBy' | 'deliveredTo'; from: number; to: number }[],
+  ): Promise<void> {
+    if (moves.length === 0) return;
+    await this.model.collection.bulkWrite(
+      moves.map((m) => ({
+        updateMany: {
+          filter: {
+            conversationId: oid(conversationId),
+            seq: { $gt: m.from, $lte: m.to },
+            senderId: { $ne: m.userId },
+          },
+          update: { $addToSet: { [m.field]: m.userId } },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
   async countUnread(conversationId: string, userId: string, readSeq: number): Promise<number> {
     return this.model.countDocuments({
       conversationId: oid(conversationId),

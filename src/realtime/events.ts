@@ -1,3 +1,4 @@
+import type { Receipt } from '../actors/broadcaster';
 import { z } from 'zod';
 import type { FieldIssue, ErrorCode } from '../common/chat-error';
 import { objectId, seq } from '../common/schemas';
@@ -71,6 +72,8 @@ export interface ServerEvents {
   'conversation:created': Conversation;
   'conversation:updated': Conversation;
   'conversation:deleted': Conversation;
+  /** A member's read or delivered cursor moved (coalesced by the conversation's actor). */
+  receipt: Receipt;
   /** This node may have missed broadcasts (its Redis link dropped): call `sync`. */
   'sync:required': { conversationIds?: string[] };
 }

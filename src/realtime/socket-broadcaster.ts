@@ -6,6 +6,7 @@ import type {
   ConversationEvent,
   MembershipChange,
   MessageEvent,
+  Receipt,
 } from '../actors/broadcaster';
 import type { Conversation } from '../conversations/conversation.types';
 import { LOGGER } from '../infra/tokens';
@@ -71,6 +72,13 @@ export class SocketBroadcaster implements Broadcaster {
         nsp.to(room).emit(event, c);
         nsp.in(room).socketsLeave(room);
       }
+    });
+  }
+
+  receipts(conversationId: string, receipts: readonly Receipt[]): void {
+    this.guard('receipt', conversationId, (nsp) => {
+      const room = nsp.to(convRoom(conversationId));
+      for (const r of receipts) room.emit('receipt', r);
     });
   }
 

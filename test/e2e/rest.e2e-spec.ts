@@ -136,7 +136,7 @@ describe('conversations and messages over REST (built service, real stack)', () 
         id,
         admins: [alice.id],
         readSeq: 1,
-        deliveredSeq: 0,
+        deliveredSeq: 1, // reading implies delivery
         lastSeq: 1,
       });
       expect((await alice.get(`/conversations/${id}`)).body).toMatchObject({ readSeq: 0 });
