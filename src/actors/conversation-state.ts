@@ -212,3 +212,63 @@ export function replaceMessage(state: ConversationState, message: Message): Conv
       : state.conversation.lastMessage;
   return { ...state, recent, conversation: { ...state.conversation, lastMessage } };
 }
+
+export interface ReceiptMove {
+  userId: string;
+  field: 'readBy' | 'deliveredTo';
+  /** Exclusive. */
+  from: number;
+  /** Inclusive. */
+  to: number;
+}
+
+/** One message gaining one reader (or recipient). */
+export interface ReceiptMark {
+  messageId: string;
+  field: 'readBy' | 'deliveredTo';
+  userId: string;
+}
+
+/**
+ * What cursor moves change in the held messages: each message in a move's range that someone
+ * else sent and that does not list the user yet. Bounded by the window held in memory, so a
+ * receipt's work does not grow with the history (older messages' status follows from the
+ * cursors: seq ≤ readSeq means read).
+ */
+export function receiptMarks(
+  state: ConversationState,
+  moves: readonly ReceiptMove[],
+): ReceiptMark[] {
+  const marks: ReceiptMark[] = [];
+  for (const mv of moves) {
+    for (const m of state.recent) {
+      if (
+        m.seq > mv.from &&
+        m.seq <= mv.to &&
+        m.senderId !== mv.userId &&
+        !m[mv.field].includes(mv.userId)
+      ) {
+        marks.push({ messageId: m.id, field: mv.field, userId: mv.userId });
+      }
+    }
+  }
+  return marks;
+}
+
+/** The held messages once `marks` are stored. */
+export function applyReceiptMarks(
+  state: ConversationState,
+  marks: readonly ReceiptMark[],
+): ConversationState {
+  if (marks.length === 0) return state;
+  const byId = new Map<string, ReceiptMark[]>();
+  for (const k of marks) byId.set(k.messageId, [...(byId.get(k.messageId) ?? []), k]);
+  const recent = state.recent.map((m) => {
+    const mine = byId.get(m.id);
+    if (!mine) return m;
+    const next = { ...m, readBy: [...m.readBy], deliveredTo: [...m.deliveredTo] };
+    for (const k of mine) if (!next[k.field].includes(k.userId)) next[k.field].push(k.userId);
+    return next;
+  });
+  return { ...state, recent };
+}

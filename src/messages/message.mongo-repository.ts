@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Model, mongo, Types } from 'mongoose';
-import type { ParentInfo } from '../actors/conversation-state';
+import type { ParentInfo, ReceiptMark } from '../actors/conversation-state';
 import { DuplicateKeyError, MessageRepository } from './message.repository';
 import { MESSAGE_MODEL, MessageDoc } from './message.schema';
 import { Message, toMessage } from './message.types';
@@ -127,9 +127,13 @@ export class MessageMongoRepository implements MessageRepository {
     );
   }
 
-  async update(message: Message): Promise<void> {
-    await this.model.collection.updateOne(
-      { _id: oid(message.id), conversationId: oid(message.conversationId) },
+  async update(message: Message, basedOn: Date): Promise<boolean> {
+    const result = await this.model.collection.updateOne(
+      {
+        _id: oid(message.id),
+        conversationId: oid(message.conversationId),
+        updatedAt: new Date(basedOn),
+      },
       {
         $set: {
           content: message.content,
@@ -141,22 +145,17 @@ export class MessageMongoRepository implements MessageRepository {
         },
       },
     );
+    return result.matchedCount === 1;
   }
 
-  async markReceipts(
-    conversationId: string,
-    moves: readonly { userId: string; field: 'readBy' | 'deliveredTo'; from: number; to: number }[],
-  ): Promise<void> {
-    if (moves.length === 0) return;
+  async addReceipts(conversationId: string, marks: readonly ReceiptMark[]): Promise<void> {
+    if (marks.length === 0) return;
+    // One update per message by _id: the filter FerretDB's SQLite backend can push down.
     await this.model.collection.bulkWrite(
-      moves.map((m) => ({
-        updateMany: {
-          filter: {
-            conversationId: oid(conversationId),
-            seq: { $gt: m.from, $lte: m.to },
-            senderId: { $ne: m.userId },
-          },
-          update: { $addToSet: { [m.field]: m.userId } },
+      marks.map((k) => ({
+        updateOne: {
+          filter: { _id: oid(k.messageId), conversationId: oid(conversationId) },
+          update: { $addToSet: { [k.field]: k.userId } },
         },
       })),
       { ordered: false },
