@@ -19,4 +19,3 @@ export default async function globalSetup(): Promise<void> {
     if (env[key]) process.env[key] = env[key];
   }
 }
-
