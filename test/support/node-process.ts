@@ -55,8 +55,18 @@ export const CLUSTER_PREFIX = `e2e-${randomBytes(4).toString('hex')}`;
 /** …and one database. */
 const DATABASE = testDatabaseName(CLUSTER_PREFIX.replace(/-/g, '_'));
 
+// Nodes boot one after another: concurrent index builds on one fresh database can deadlock
+// FerretDB's SQLite backend (see src/infra/model-provider.ts).
+let booting: Promise<unknown> = Promise.resolve();
+
 /** Spawns a node on the real stack and waits until /health/ready answers 200. */
-export async function startNode(overrides: Record<string, string> = {}): Promise<NodeProcess> {
+export function startNode(overrides: Record<string, string> = {}): Promise<NodeProcess> {
+  const started = booting.then(() => bootNode(overrides));
+  booting = started.catch(() => undefined);
+  return started;
+}
+
+async function bootNode(overrides: Record<string, string> = {}): Promise<NodeProcess> {
   const port = await freePort();
   const env = stackEnv();
   const node = spawnNode({
