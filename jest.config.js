@@ -29,15 +29,12 @@ module.exports = {
     {
       ...ts,
       displayName: 'integration',
-      // Real servers on a shared 2-core machine: hooks that boot apps need more than 5 s.
-      testTimeout: 60_000,
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
     {
       ...ts,
       displayName: 'e2e',
-      testTimeout: 60_000,
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },

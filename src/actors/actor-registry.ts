@@ -24,7 +24,6 @@ export class ActorRegistry implements OnModuleDestroy {
   /** Released actors still finishing their mailboxes; a graceful stop waits for them too. */
   private readonly retiring = new Set<ConversationActor>();
   private readonly sweeper: NodeJS.Timeout;
-  private settledAt = 0;
 
   constructor(
     @Inject(MESSAGE_REPOSITORY) private readonly messages: MessageRepository,
@@ -50,7 +49,6 @@ export class ActorRegistry implements OnModuleDestroy {
         changeLog: this.changeLog,
         logger: this.logger,
         maxBatch: MAX_BATCH,
-        settledAt: () => this.settledAt,
       });
       this.actors.set(conversationId, actor);
     }
@@ -71,15 +69,6 @@ export class ActorRegistry implements OnModuleDestroy {
       }
     }
     return released;
-  }
-
-  /**
-   * The live set changed: for `settleMs` (the bound of a command in flight between nodes) a
-   * previous owner may still be finishing writes, so actors do not trust what they load
-   * meanwhile (see ConversationActor.loaded).
-   */
-  viewChanged(settleMs: number, now = Date.now()): void {
-    this.settledAt = Math.max(this.settledAt, now + settleMs);
   }
 
   /** Resolves once every actor's mailbox is empty (for a graceful stop), or after `ms`. */

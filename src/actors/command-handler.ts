@@ -51,10 +51,7 @@ export class CommandHandler {
       case 'message:delete':
         return actor.delete(c.userId, c.messageId);
       case 'messages:newest':
-        return actor.read((state) => {
-          const page = newestFromMemory(state, c);
-          return actor.memoryTrusted ? page : null;
-        });
+        return actor.read((state) => newestFromMemory(state, c));
       case 'conversation:get':
         return actor.read((state) => {
           if (!isMember(state, c.userId))

@@ -15,8 +15,6 @@ import {
   ConversationState,
   dedupeKey,
   isMember,
-  receiptMarks,
-  applyReceiptMarks,
   planDelete,
   planEdit,
   PlannedSend,
@@ -34,8 +32,6 @@ export interface ActorDeps {
   logger: Logger;
   /** Most sends stored by one insert. */
   maxBatch: number;
-  /** When the latest ownership change has settled (see ActorRegistry.viewChanged). */
-  settledAt: () => number;
 }
 
 export interface SendResult {
@@ -62,7 +58,6 @@ export class ConversationActor {
   private readonly mailbox: Task[] = [];
   private running = false;
   private lastActiveAt = Date.now();
-  private loadedAt = 0;
   /** Read and delivered cursors of the members, written in coalesced flushes. */
   readonly receipts: ReceiptCoalescer;
 
@@ -73,10 +68,6 @@ export class ConversationActor {
     this.receipts = new ReceiptCoalescer(conversationId, {
       ...deps,
       serialize: (write) => this.run(async () => ({ value: await write() })),
-      marksFor: (moves) => (this.state ? receiptMarks(this.state, moves) : []),
-      stored: (marks) => {
-        if (this.state) this.state = applyReceiptMarks(this.state, marks);
-      },
     });
   }
 
@@ -128,10 +119,15 @@ export class ConversationActor {
 
   edit(userId: string, messageId: string, content: string): Promise<Message> {
     return this.run(async (state) => {
-      const target = await this.find(state, messageId);
-      const updated = planEdit(state, userId, target, content, new Date());
+      const updated = planEdit(
+        state,
+        userId,
+        await this.find(state, messageId),
+        content,
+        new Date(),
+      );
       await this.deps.changeLog.prepare([messageUpdated(updated)]);
-      await this.write(updated, target);
+      await this.deps.messages.update(updated);
       this.deps.broadcaster.messages('message:updated', this.conversationId, [updated]);
       return { state: replaceMessage(state, updated), value: updated };
     });
@@ -143,7 +139,7 @@ export class ConversationActor {
       const updated = planDelete(state, userId, target, new Date());
       if (updated === target) return { value: updated };
       await this.deps.changeLog.prepare([messageDeleted(updated)]);
-      await this.write(updated, target!);
+      await this.deps.messages.update(updated);
       this.deps.broadcaster.messages('message:deleted', this.conversationId, [updated]);
       return { state: replaceMessage(state, updated), value: updated };
     });
@@ -254,18 +250,12 @@ export class ConversationActor {
       this.deps.messages.addReplies(this.conversationId, replies),
     ]);
     // Sending reads everything before it: the sender's own unread count stays 0. Not
-    // announced (every client knows a sender saw what they answered) and its write is not
-    // awaited: staging queues that write in this mailbox, ahead of any later command.
+    // announced (every client knows a sender saw what they answered) and not awaited here:
+    // its write is queued in this mailbox, so it lands before any later command runs.
     for (const [userId, seq] of lastBySender) {
-      await this.receipts.stage(userId, 'read', seq, seq, false).then(
-        // Never return `durable` here: awaiting it in the mailbox would wait for itself.
-        ({ durable }) => void durable.catch(() => undefined),
-        (err: unknown) =>
-          this.deps.logger.warn(
-            { err, conversationId: this.conversationId },
-            'implicit read failed',
-          ),
-      );
+      this.receipts.stage(userId, 'read', seq, seq, false).catch((err: unknown) => {
+        this.deps.logger.warn({ err, conversationId: this.conversationId }, 'implicit read failed');
+      });
     }
     for (const r of results) {
       if (r.status === 'rejected') {
@@ -277,33 +267,9 @@ export class ConversationActor {
     }
   }
 
-  /**
-   * Writes an edit or delete only over the version it was planned on. Losing that race means
-   * this actor's memory was stale (another owner wrote during a handover): forget it, so
-   * the next command starts from the database, and let the client retry.
-   */
-  private async write(updated: Message, basedOn: Message | undefined): Promise<void> {
-    if (!(await this.deps.messages.update(updated, basedOn!.updatedAt))) {
-      this.state = undefined;
-      throw new ChatError('conflict', 'the message changed meanwhile; retry');
-    }
-  }
-
-  /**
-   * The state, loaded from the database when missing, and reloaded once after an ownership
-   * change has settled: state loaded while the previous owner may still have been finishing
-   * its writes is not trusted past that point.
-   */
   private async loaded(): Promise<ConversationState> {
-    const settledAt = this.deps.settledAt();
-    if (this.state && this.loadedAt < settledAt && Date.now() >= settledAt) this.state = undefined;
     if (!this.state) await this.reload([]);
     return this.state!;
-  }
-
-  /** False while an ownership change is settling: serve history from the database then. */
-  get memoryTrusted(): boolean {
-    return Date.now() >= this.deps.settledAt();
   }
 
   private async reload(pending: readonly SendRequest[]): Promise<void> {
@@ -322,7 +288,6 @@ export class ConversationActor {
     ]);
     // The stored messages, not the summary, say where the history ends.
     const lastSeq = maxSeq;
-    this.loadedAt = Date.now();
     this.state = {
       conversation: { ...conversation, lastSeq },
       lastSeq,

@@ -39,7 +39,6 @@ export class ConversationRouter implements OnModuleInit {
     });
     this.membership.onChange((nodes, previous) => {
       const released = this.actors.release((id) => this.membership.isLocal(id));
-      this.actors.viewChanged(this.config.cluster.requestTimeoutMs);
       this.logger.info({ nodes, previous, released }, 'cluster view changed');
     });
   }

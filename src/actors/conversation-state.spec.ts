@@ -1,14 +1,12 @@
 import type { Conversation } from '../conversations/conversation.types';
 import type { Message } from '../messages/message.types';
 import {
-  applyReceiptMarks,
   commitSends,
   ConversationState,
   dedupeKey,
   planDelete,
   planEdit,
   planSends,
-  receiptMarks,
   RECENT_LIMIT,
   SendContext,
   SendRequest,
@@ -209,22 +207,5 @@ describe('edit and delete rules', () => {
     );
     expect(planDelete(state(), bob, m, new Date(3)).deletedAt).toEqual(new Date(3));
     expect(planDelete(state(), bob, byAdmin, new Date(4))).toBe(byAdmin);
-  });
-});
-
-describe('receipt marks', () => {
-  it('marks the held messages others sent in the range, once, and applies them', () => {
-    const sent = planSends(
-      state(),
-      [send(alice, 'a'), send(bob, 'b'), send(alice, 'c'), send(bob, 'd')],
-      ctx(),
-    );
-    let s = commitSends(state(), sent.toInsert);
-    const marks = receiptMarks(s, [{ userId: bob, field: 'readBy', from: 0, to: 3 }]);
-    expect(marks.map((k) => k.messageId)).toEqual([sent.toInsert[0].id, sent.toInsert[2].id]);
-    s = applyReceiptMarks(s, marks);
-    expect(s.recent.map((m) => m.readBy)).toEqual([[bob], [], [bob], []]);
-    // Already marked: nothing to do again.
-    expect(receiptMarks(s, [{ userId: bob, field: 'readBy', from: 0, to: 4 }])).toEqual([]);
   });
 });

@@ -33,16 +33,6 @@ export class AppConfig {
     nodeTtlMs: number;
     requestTimeoutMs: number;
   };
-  readonly typing: { throttleMs: number; timeoutMs: number };
-  readonly presence: { offlineDebounceMs: number; sweepMs: number };
-  readonly outbox: {
-    relayEnabled: boolean;
-    pollMs: number;
-    batchSize: number;
-    graceMs: number;
-    publishTimeoutMs: number;
-  };
-  readonly workers: { enabled: boolean; deliveryConcurrency: number; deliveryAttempts: number };
 
   constructor(env: Env) {
     this.env = env.NODE_ENV;
@@ -82,23 +72,6 @@ export class AppConfig {
       heartbeatMs: env.CLUSTER_HEARTBEAT_MS,
       nodeTtlMs: env.CLUSTER_NODE_TTL_MS,
       requestTimeoutMs: env.CLUSTER_REQUEST_TIMEOUT_MS,
-    };
-    this.typing = { throttleMs: env.TYPING_THROTTLE_MS, timeoutMs: env.TYPING_TIMEOUT_MS };
-    this.presence = {
-      offlineDebounceMs: env.PRESENCE_OFFLINE_DEBOUNCE_MS,
-      sweepMs: env.PRESENCE_SWEEP_MS,
-    };
-    this.outbox = {
-      relayEnabled: env.RELAY_ENABLED,
-      pollMs: env.OUTBOX_POLL_MS,
-      batchSize: env.OUTBOX_BATCH_SIZE,
-      graceMs: env.OUTBOX_GRACE_MS,
-      publishTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
-    };
-    this.workers = {
-      enabled: env.WORKERS_ENABLED,
-      deliveryConcurrency: env.DELIVERY_CONCURRENCY,
-      deliveryAttempts: env.DELIVERY_ATTEMPTS,
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Model, mongo, Types } from 'mongoose';
-import type { ParentInfo, ReceiptMark } from '../actors/conversation-state';
+import type { ParentInfo } from '../actors/conversation-state';
 import { DuplicateKeyError, MessageRepository } from './message.repository';
 import { MESSAGE_MODEL, MessageDoc } from './message.schema';
 import { Message, toMessage } from './message.types';
@@ -127,13 +127,9 @@ export class MessageMongoRepository implements MessageRepository {
     );
   }
 
-  async update(message: Message, basedOn: Date): Promise<boolean> {
-    const result = await this.model.collection.updateOne(
-      {
-        _id: oid(message.id),
-        conversationId: oid(message.conversationId),
-        updatedAt: new Date(basedOn),
-      },
+  async update(message: Message): Promise<void> {
+    await this.model.collection.updateOne(
+      { _id: oid(message.id), conversationId: oid(message.conversationId) },
       {
         $set: {
           content: message.content,
@@ -145,17 +141,22 @@ export class MessageMongoRepository implements MessageRepository {
         },
       },
     );
-    return result.matchedCount === 1;
   }
 
-  async addReceipts(conversationId: string, marks: readonly ReceiptMark[]): Promise<void> {
-    if (marks.length === 0) return;
-    // One update per message by _id: the filter FerretDB's SQLite backend can push down.
+  async markReceipts(
+    conversationId: string,
+    moves: readonly { userId: string; field: 'readBy' | 'deliveredTo'; from: number; to: number }[],
+  ): Promise<void> {
+    if (moves.length === 0) return;
     await this.model.collection.bulkWrite(
-      marks.map((k) => ({
-        updateOne: {
-          filter: { _id: oid(k.messageId), conversationId: oid(conversationId) },
-          update: { $addToSet: { [k.field]: k.userId } },
+      moves.map((m) => ({
+        updateMany: {
+          filter: {
+            conversationId: oid(conversationId),
+            seq: { $gt: m.from, $lte: m.to },
+            senderId: { $ne: m.userId },
+          },
+          update: { $addToSet: { [m.field]: m.userId } },
         },
       })),
       { ordered: false },

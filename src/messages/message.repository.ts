@@ -1,4 +1,4 @@
-import type { ParentInfo, ReceiptMark } from '../actors/conversation-state';
+import type { ParentInfo } from '../actors/conversation-state';
 import type { Message } from './message.types';
 
 export const MESSAGE_REPOSITORY = Symbol('MESSAGE_REPOSITORY');
@@ -32,14 +32,16 @@ export interface MessageRepository {
   ): Promise<Message[]>;
   parents(conversationId: string, ids: readonly string[]): Promise<Map<string, ParentInfo>>;
   addReplies(conversationId: string, counts: ReadonlyMap<string, number>): Promise<void>;
+  /** Writes the mutable fields of an edited or deleted message. */
+  update(message: Message): Promise<void>;
   /**
-   * Writes the mutable fields of an edited or deleted message, only if the stored message is
-   * still the version the change was based on (`basedOn` = its updatedAt); false otherwise
-   * (another writer changed it first, e.g. the previous owner during a handover).
+   * Adds `userId` to readBy or deliveredTo of the messages with seq in (from, to] that others
+   * sent; one round trip for all the moves.
    */
-  update(message: Message, basedOn: Date): Promise<boolean>;
-  /** Adds each mark's user to the message's readBy or deliveredTo; one round trip. */
-  addReceipts(conversationId: string, marks: readonly ReceiptMark[]): Promise<void>;
+  markReceipts(
+    conversationId: string,
+    moves: readonly { userId: string; field: 'readBy' | 'deliveredTo'; from: number; to: number }[],
+  ): Promise<void>;
   /** Messages after `readSeq` not sent by `userId` and not deleted. */
   countUnread(conversationId: string, userId: string, readSeq: number): Promise<number>;
 }

@@ -8,7 +8,7 @@ import { ReceiptCoalescer } from './receipt-coalescer';
 /** Fakes of our own ports that record what the coalescer writes. */
 function harness(writeDelayMs = 5) {
   const saved: { userId: string; readSeq: number; deliveredSeq: number }[][] = [];
-  const marks: { messageId: string; field: string; userId: string }[] = [];
+  const marks: { userId: string; field: string; from: number; to: number }[] = [];
   const events: ChatEvent[] = [];
   const broadcast: Receipt[] = [];
   const delay = () => new Promise((r) => setTimeout(r, writeDelayMs));
@@ -20,22 +20,12 @@ function harness(writeDelayMs = 5) {
     },
   } as unknown as ConversationRepository;
   const messages = {
-    addReceipts: async (
-      _: string,
-      added: { messageId: string; field: string; userId: string }[],
-    ) => {
-      marks.push(...added);
+    markReceipts: async (_: string, moves: typeof marks) => {
+      marks.push(...moves);
     },
   } as unknown as MessageRepository;
   const coalescer = new ReceiptCoalescer('c'.repeat(24), {
     serialize: (write) => write(),
-    marksFor: (moves) =>
-      moves.map((m) => ({
-        messageId: `${m.field}:${m.from}-${m.to}`,
-        field: m.field,
-        userId: m.userId,
-      })),
-    stored: () => undefined,
     conversations,
     messages,
     changeLog: { prepare: async (e: readonly ChatEvent[]) => void events.push(...e) },
@@ -54,8 +44,8 @@ describe('ReceiptCoalescer', () => {
     expect(await durable).toEqual({ readSeq: 3, deliveredSeq: 3 });
     expect(h.saved).toEqual([[{ userId: 'u1', readSeq: 3, deliveredSeq: 3 }]]);
     expect(h.marks).toEqual([
-      { messageId: 'readBy:0-3', field: 'readBy', userId: 'u1' },
-      { messageId: 'deliveredTo:0-3', field: 'deliveredTo', userId: 'u1' },
+      { userId: 'u1', field: 'readBy', from: 0, to: 3 },
+      { userId: 'u1', field: 'deliveredTo', from: 0, to: 3 },
     ]);
     expect(h.events.map((e) => e.id)).toEqual([`chat.receipt.read:${'c'.repeat(24)}:u1:3`]);
     expect(h.broadcast.map((r) => [r.type, r.seq])).toEqual([

@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import type { Broadcaster, Receipt } from '../actors/broadcaster';
-import type { ReceiptMark, ReceiptMove } from '../actors/conversation-state';
 import type { ConversationRepository } from '../conversations/conversation.repository';
 import type { ChangeLog } from '../events/change-log';
 import { receiptRead } from '../events/chat-events';
 import type { MessageRepository } from '../messages/message.repository';
 import { applyReceipt, Cursors, ReceiptType, touchedRange } from './receipt-state';
 
-/** Newest messages whose readBy/deliveredTo one cursor move may touch (bounded work). */
+/** Newest messages whose readBy/deliveredTo one cursor move updates (bounded work). */
 export const RECEIPT_MESSAGE_BOUND = 100;
 
 interface Staged {
@@ -25,10 +24,6 @@ export interface ReceiptDeps {
    * updates of one message (a readBy and a replyCount) could lose one.
    */
   serialize: <T>(write: () => Promise<T>) => Promise<T>;
-  /** The held messages a flush's cursor moves touch (called inside the mailbox). */
-  marksFor: (moves: readonly ReceiptMove[]) => ReceiptMark[];
-  /** Called inside the mailbox once those marks are stored. */
-  stored: (marks: readonly ReceiptMark[]) => void;
   conversations: ConversationRepository;
   messages: MessageRepository;
   changeLog: ChangeLog;
@@ -158,21 +153,21 @@ export class ReceiptCoalescer {
       this.conversationId,
       entries.map(([userId, s]) => ({ userId, ...s.after })),
     );
-    const moves = entries.flatMap(([userId, s]): ReceiptMove[] => {
-      const read = touchedRange(s.before.readSeq, s.after.readSeq, RECEIPT_MESSAGE_BOUND);
-      const delivered = touchedRange(
-        s.before.deliveredSeq,
-        s.after.deliveredSeq,
-        RECEIPT_MESSAGE_BOUND,
-      );
-      return [
-        ...(read ? [{ userId, field: 'readBy' as const, ...read }] : []),
-        ...(delivered ? [{ userId, field: 'deliveredTo' as const, ...delivered }] : []),
-      ];
-    });
-    const marks = this.deps.marksFor(moves);
-    await this.deps.messages.addReceipts(this.conversationId, marks);
-    this.deps.stored(marks);
+    await this.deps.messages.markReceipts(
+      this.conversationId,
+      entries.flatMap(([userId, s]) => {
+        const read = touchedRange(s.before.readSeq, s.after.readSeq, RECEIPT_MESSAGE_BOUND);
+        const delivered = touchedRange(
+          s.before.deliveredSeq,
+          s.after.deliveredSeq,
+          RECEIPT_MESSAGE_BOUND,
+        );
+        return [
+          ...(read ? [{ userId, field: 'readBy' as const, ...read }] : []),
+          ...(delivered ? [{ userId, field: 'deliveredTo' as const, ...delivered }] : []),
+        ];
+      }),
+    );
     if (receipts.length) this.deps.broadcaster.receipts(this.conversationId, receipts);
   }
 }
