@@ -7,10 +7,12 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { printRows, Row } from './lib/measure';
 import { ROOT } from './lib/stack';
+import { fanoutBench } from './fanout.bench';
 import { restSendBench } from './rest-send.bench';
 
 const benches: Record<string, (quick: boolean) => Promise<Row[]>> = {
   'rest-send': restSendBench,
+  fanout: fanoutBench,
 };
 
 async function main(): Promise<void> {

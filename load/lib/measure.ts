@@ -36,7 +36,13 @@ export interface Row {
 }
 
 export function printRows(rows: Row[]): void {
-  const fmt = (n: number | undefined) => (n === undefined ? '' : n.toFixed(n < 10 ? 2 : 0));
+  // Small ratios keep two significant digits (0.0025, not 0.00); the JSON has every digit.
+  const fmt = (n: number | undefined) =>
+    n === undefined
+      ? ''
+      : n !== 0 && Math.abs(n) < 0.1
+        ? n.toPrecision(2)
+        : n.toFixed(Math.abs(n) < 10 ? 2 : 0);
   console.log('| scenario | metric | value | unit | ceiling | ratio |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
