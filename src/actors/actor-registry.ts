@@ -35,10 +35,6 @@ export class ActorRegistry implements OnModuleDestroy {
     this.sweeper = setInterval(() => this.passivate(IDLE_MS), SWEEP_MS).unref();
   }
 
-  get size(): number {
-    return this.actors.size;
-  }
-
   get(conversationId: string): ConversationActor {
     let actor = this.actors.get(conversationId);
     if (!actor) {

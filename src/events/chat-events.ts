@@ -102,10 +102,10 @@ export const conversationDeleted = (c: Conversation) =>
 export const participantsChanged = (
   c: Conversation,
   change: { added: readonly string[]; removed: readonly string[] },
-): ChatEvent[] => [
-  ...change.added.map((userId) =>
+): ChatEvent[] => {
+  const participant = (type: ChatEventType, userId: string) =>
     event(
-      'chat.participant.added',
+      type,
       TOPICS.conversations,
       `${c.id}:${userId}:${c.updatedAt.getTime()}`,
       c.id,
@@ -114,22 +114,12 @@ export const participantsChanged = (
         conversationId: c.id,
         userId,
       },
-    ),
-  ),
-  ...change.removed.map((userId) =>
-    event(
-      'chat.participant.removed',
-      TOPICS.conversations,
-      `${c.id}:${userId}:${c.updatedAt.getTime()}`,
-      c.id,
-      c.updatedAt,
-      {
-        conversationId: c.id,
-        userId,
-      },
-    ),
-  ),
-];
+    );
+  return [
+    ...change.added.map((userId) => participant('chat.participant.added', userId)),
+    ...change.removed.map((userId) => participant('chat.participant.removed', userId)),
+  ];
+};
 
 /** A member read up to `seq` (the read cursor; delivery is not published). */
 export const receiptRead = (conversationId: string, userId: string, seq: number, at: Date) =>

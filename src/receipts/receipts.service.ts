@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConversationRouter } from '../actors/conversation-router';
+import type { ReceiptType } from './receipt-state';
 
 /**
  * Read and delivered receipts, shared by the socket events `read` and `delivered`. The
@@ -15,14 +16,7 @@ export class ReceiptsService {
     conversationId: string,
     seq: number,
   ): Promise<{ readSeq: number }> {
-    const cursors = await this.router.dispatch({
-      type: 'receipt:mark',
-      conversationId,
-      userId,
-      receipt: 'read',
-      seq,
-    });
-    return { readSeq: cursors.readSeq };
+    return { readSeq: (await this.mark(userId, conversationId, 'read', seq)).readSeq };
   }
 
   async markDelivered(
@@ -30,13 +24,12 @@ export class ReceiptsService {
     conversationId: string,
     seq: number,
   ): Promise<{ deliveredSeq: number }> {
-    const cursors = await this.router.dispatch({
-      type: 'receipt:mark',
-      conversationId,
-      userId,
-      receipt: 'delivered',
-      seq,
-    });
-    return { deliveredSeq: cursors.deliveredSeq };
+    return {
+      deliveredSeq: (await this.mark(userId, conversationId, 'delivered', seq)).deliveredSeq,
+    };
+  }
+
+  private mark(userId: string, conversationId: string, receipt: ReceiptType, seq: number) {
+    return this.router.dispatch({ type: 'receipt:mark', conversationId, userId, receipt, seq });
   }
 }
