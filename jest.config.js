@@ -20,6 +20,9 @@ const ts = {
 };
 
 module.exports = {
+  // Integration and e2e hooks boot real servers on a shared 2-core machine: 5 s is too short.
+  // (A `testTimeout` inside a project entry is ignored by jest; it must be top-level.)
+  testTimeout: 60_000,
   projects: [
     {
       ...ts,

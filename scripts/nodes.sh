@@ -26,13 +26,12 @@ start_nodes() {
   . .stack/env
   set +a
   mkdir -p .stack/logs
+  # One after another: the first node builds the indexes; concurrent index builds on a fresh
+  # database can deadlock FerretDB (see src/infra/model-provider.ts).
   for n in $(seq 1 "$count"); do
     port=$((base_port + n - 1))
     PORT=$port NODE_ID=node-$n nohup node dist/main.js >".stack/logs/node-$n.log" 2>&1 </dev/null &
     echo $! >".stack/node-$n.pid"
-  done
-  for n in $(seq 1 "$count"); do
-    port=$((base_port + n - 1))
     for _ in $(seq 1 120); do
       curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
       if ! kill -0 "$(cat ".stack/node-$n.pid")" 2>/dev/null; then

@@ -1,7 +1,7 @@
 import { ownerOf } from '../../src/cluster/rendezvous';
 import { expectEventually } from '../support/eventually';
 import { ApiUser } from '../support/http';
-import { NodeProcess, startNode, stopNode } from '../support/node-process';
+import { awaitClusterView, NodeProcess, startNode, stopNode } from '../support/node-process';
 import { ChatClient, collect, connectClient, emitWithAck } from '../support/socket';
 import { tokenFor } from '../support/tokens';
 
@@ -28,12 +28,7 @@ describe('one owner per conversation across nodes (built service, real stack)', 
   async function cluster(n: number): Promise<NodeProcess[]> {
     nodes.push(...(await Promise.all(Array.from({ length: n }, () => startNode(CLUSTER_ENV)))));
     // Every node sees the whole cluster before the test starts routing.
-    await expectEventually(async () => {
-      for (const node of nodes) {
-        const metrics = await (await fetch(`${node.url}/metrics`)).text();
-        expect(metrics).toMatch(new RegExp(`^parley_cluster_live_nodes ${n}$`, 'm'));
-      }
-    });
+    await awaitClusterView(nodes);
     return nodes;
   }
 

@@ -5,7 +5,7 @@ import { createApp } from '../../src/app';
 import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { NodeState } from '../../src/health/node-state';
-import { stackEnv, TEST_DB_PREFIX, withDatabase } from './stack-env';
+import { stackEnv, testDatabaseName, withDatabase } from './stack-env';
 
 /** The configuration of a node on the real stack, with `overrides` applied. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
@@ -14,13 +14,13 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     ...env,
-    MONGO_URL: withDatabase(env.MONGO_URL, `${TEST_DB_PREFIX}${FILE_ID}`),
+    MONGO_URL: withDatabase(env.MONGO_URL, DATABASE),
     ...overrides,
   });
 }
 
 /** One database per test file (module registries are per file in jest). */
-const FILE_ID = randomBytes(4).toString('hex');
+const DATABASE = testDatabaseName(randomBytes(4).toString('hex'));
 
 /** A full application in this process against the real stack, listening on a random port. */
 export async function startTestApp(overrides: Record<string, string> = {}) {

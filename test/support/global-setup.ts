@@ -1,5 +1,4 @@
-import { mongo } from 'mongoose';
-import { SERVICE_VARS, stackEnv, TEST_DB_PREFIX } from './stack-env';
+import { SERVICE_VARS, stackEnv } from './stack-env';
 import { startContainers } from './containers';
 
 /**
@@ -18,19 +17,5 @@ export default async function globalSetup(): Promise<void> {
   }
   for (const key of [...SERVICE_VARS, 'S3_REGION']) {
     if (env[key]) process.env[key] = env[key];
-  }
-  await dropOldTestDatabases(env.MONGO_URL);
-}
-
-/** Each test file works in a database of its own; the ones of earlier runs go here. */
-async function dropOldTestDatabases(url: string): Promise<void> {
-  const client = await mongo.MongoClient.connect(url, { serverSelectionTimeoutMS: 10_000 });
-  try {
-    const { databases } = await client.db().admin().listDatabases({ nameOnly: true });
-    for (const { name } of databases) {
-      if (name.startsWith(TEST_DB_PREFIX)) await client.db(name).dropDatabase();
-    }
-  } finally {
-    await client.close();
   }
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expectEventually } from './eventually';
-import { ROOT, stackEnv, TEST_DB_PREFIX, withDatabase } from './stack-env';
+import { ROOT, stackEnv, testDatabaseName, withDatabase } from './stack-env';
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -52,14 +52,26 @@ export function spawnNode(env: Record<string, string>): NodeProcess {
  * and never see nodes of other files (or of `npm run up`) on the shared Redis.
  */
 export const CLUSTER_PREFIX = `e2e-${randomBytes(4).toString('hex')}`;
+/** …and one database. */
+const DATABASE = testDatabaseName(CLUSTER_PREFIX.replace(/-/g, '_'));
+
+// Nodes boot one after another: concurrent index builds on one fresh database can deadlock
+// FerretDB's SQLite backend (see src/infra/model-provider.ts).
+let booting: Promise<unknown> = Promise.resolve();
 
 /** Spawns a node on the real stack and waits until /health/ready answers 200. */
-export async function startNode(overrides: Record<string, string> = {}): Promise<NodeProcess> {
+export function startNode(overrides: Record<string, string> = {}): Promise<NodeProcess> {
+  const started = booting.then(() => bootNode(overrides));
+  booting = started.catch(() => undefined);
+  return started;
+}
+
+async function bootNode(overrides: Record<string, string> = {}): Promise<NodeProcess> {
   const port = await freePort();
   const env = stackEnv();
   const node = spawnNode({
     ...env,
-    MONGO_URL: withDatabase(env.MONGO_URL, `${TEST_DB_PREFIX}${CLUSTER_PREFIX.replace(/-/g, '_')}`),
+    MONGO_URL: withDatabase(env.MONGO_URL, DATABASE),
     HOST: '127.0.0.1',
     PORT: String(port),
     NODE_ID: `e2e-${port}`,
@@ -88,4 +100,14 @@ export async function stopNode(node: NodeProcess): Promise<number | null> {
   if (node.child.exitCode !== null) return node.child.exitCode;
   node.child.kill('SIGTERM');
   return node.exited;
+}
+
+/** Waits until every node sees exactly these nodes live, so no ownership moves mid-test. */
+export async function awaitClusterView(nodes: readonly NodeProcess[]): Promise<void> {
+  await expectEventually(async () => {
+    for (const node of nodes) {
+      const metrics = await (await fetch(`${node.url}/metrics`)).text();
+      expect(metrics).toMatch(new RegExp(`^parley_cluster_live_nodes ${nodes.length}$`, 'm'));
+    }
+  });
 }

@@ -63,5 +63,14 @@ export function withDatabase(mongoUrl: string, name: string): string {
   return url.toString();
 }
 
-/** Databases made by withDatabase start with this; global-setup drops old ones. */
+/**
+ * Test databases start with this. They are not dropped by the tests: FerretDB's
+ * listDatabases opens every database file and can stall behind a busy one, and CI starts
+ * from a fresh .stack/ anyway (`bash scripts/stack.sh reset` clears them locally).
+ */
 export const TEST_DB_PREFIX = 'test_';
+
+/** A test database name that carries its creation time (`test_<epoch s>_<id>`). */
+export function testDatabaseName(id: string): string {
+  return `${TEST_DB_PREFIX}${Math.floor(Date.now() / 1000)}_${id}`;
+}
