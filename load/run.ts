@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { printRows, Row } from './lib/measure';
 import { ROOT } from './lib/stack';
 import { fanoutBench } from './fanout.bench';
+import { outboxBench } from './outbox.bench';
 import { restSendBench } from './rest-send.bench';
 
 const benches: Record<string, (quick: boolean) => Promise<Row[]>> = {
   'rest-send': restSendBench,
   fanout: fanoutBench,
+  outbox: outboxBench,
 };
 
 async function main(): Promise<void> {

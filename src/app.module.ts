@@ -11,6 +11,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
 import { LoggerModule } from './infra/logger.module';
+import { JobsModule } from './jobs/jobs.module';
 import { MessagesModule } from './messages/messages.module';
 import { RealtimeModule } from './realtime/realtime.module';
 
@@ -32,6 +33,7 @@ export class AppModule {
         MessagesModule,
         AttachmentsModule,
         RealtimeModule,
+        JobsModule,
       ],
     };
   }

@@ -3,21 +3,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ActorRegistry } from './actors/actor-registry';
 import { createApp } from './app';
 import { ClusterMembership } from './cluster/cluster-membership';
-import { ConfigError, loadConfigFromEnv } from './config/load-config';
+import { loadConfigOrExit } from './config/load-config';
 import { NodeState } from './health/node-state';
 import { createLogger } from './infra/logger';
 
 async function bootstrap(): Promise<void> {
-  let config;
-  try {
-    config = loadConfigFromEnv();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, config.nodeId);
   const app = await createApp(config, logger);
 

@@ -5,7 +5,9 @@ import {
   ConversationRepository,
 } from '../conversations/conversation.repository';
 import { CHANGE_LOG, ChangeLog } from '../events/change-log';
+import { MetricsService } from '../health/metrics.service';
 import { LOGGER } from '../infra/tokens';
+import { ReceiptMetrics } from '../receipts/receipt-metrics';
 import { MESSAGE_REPOSITORY, MessageRepository } from '../messages/message.repository';
 import { BROADCASTER, Broadcaster } from './broadcaster';
 import { ConversationActor } from './conversation-actor';
@@ -24,6 +26,7 @@ export class ActorRegistry implements OnModuleDestroy {
   /** Released actors still finishing their mailboxes; a graceful stop waits for them too. */
   private readonly retiring = new Set<ConversationActor>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly receiptMetrics: ReceiptMetrics;
 
   constructor(
     @Inject(MESSAGE_REPOSITORY) private readonly messages: MessageRepository,
@@ -31,7 +34,9 @@ export class ActorRegistry implements OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(BROADCASTER) private readonly broadcaster: Broadcaster,
     @Inject(CHANGE_LOG) private readonly changeLog: ChangeLog,
+    metrics: MetricsService,
   ) {
+    this.receiptMetrics = new ReceiptMetrics(metrics.registry);
     this.sweeper = setInterval(() => this.passivate(IDLE_MS), SWEEP_MS).unref();
   }
 
@@ -44,6 +49,7 @@ export class ActorRegistry implements OnModuleDestroy {
         broadcaster: this.broadcaster,
         changeLog: this.changeLog,
         logger: this.logger,
+        receiptMetrics: this.receiptMetrics,
         maxBatch: MAX_BATCH,
       });
       this.actors.set(conversationId, actor);

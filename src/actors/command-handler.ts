@@ -51,7 +51,10 @@ export class CommandHandler {
       case 'message:delete':
         return actor.delete(c.userId, c.messageId);
       case 'messages:newest':
-        return actor.read((state) => newestFromMemory(state, c));
+        return actor.read((state) => {
+          const page = newestFromMemory(state, c);
+          return page && { ...page, items: actor.withReceipts(state, page.items) };
+        });
       case 'conversation:get':
         return actor.read((state) => {
           if (!isMember(state, c.userId))

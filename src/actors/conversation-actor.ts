@@ -8,7 +8,8 @@ import type { Message } from '../messages/message.types';
 import type { ChangeLog } from '../events/change-log';
 import { messageCreated, messageDeleted, messageUpdated } from '../events/chat-events';
 import { ReceiptCoalescer } from '../receipts/receipt-coalescer';
-import type { Cursors, ReceiptType } from '../receipts/receipt-state';
+import type { ReceiptMetrics } from '../receipts/receipt-metrics';
+import { Cursors, ReceiptType, withReceipts } from '../receipts/receipt-state';
 import type { Broadcaster } from './broadcaster';
 import {
   commitSends,
@@ -30,6 +31,7 @@ export interface ActorDeps {
   broadcaster: Broadcaster;
   conversations: ConversationRepository;
   logger: Logger;
+  receiptMetrics?: ReceiptMetrics;
   /** Most sends stored by one insert. */
   maxBatch: number;
 }
@@ -67,6 +69,7 @@ export class ConversationActor {
   ) {
     this.receipts = new ReceiptCoalescer(conversationId, {
       ...deps,
+      metrics: deps.receiptMetrics,
       serialize: (write) => this.run(async () => ({ value: await write() })),
     });
   }
@@ -128,8 +131,9 @@ export class ConversationActor {
       );
       await this.deps.changeLog.prepare([messageUpdated(updated)]);
       await this.deps.messages.update(updated);
-      this.deps.broadcaster.messages('message:updated', this.conversationId, [updated]);
-      return { state: replaceMessage(state, updated), value: updated };
+      const [seen] = this.withReceipts(state, [updated]);
+      this.deps.broadcaster.messages('message:updated', this.conversationId, [seen]);
+      return { state: replaceMessage(state, updated), value: seen };
     });
   }
 
@@ -137,11 +141,12 @@ export class ConversationActor {
     return this.run(async (state) => {
       const target = await this.find(state, messageId);
       const updated = planDelete(state, userId, target, new Date());
-      if (updated === target) return { value: updated };
+      if (updated === target) return { value: this.withReceipts(state, [updated])[0] };
       await this.deps.changeLog.prepare([messageDeleted(updated)]);
       await this.deps.messages.update(updated);
-      this.deps.broadcaster.messages('message:deleted', this.conversationId, [updated]);
-      return { state: replaceMessage(state, updated), value: updated };
+      const [seen] = this.withReceipts(state, [updated]);
+      this.deps.broadcaster.messages('message:deleted', this.conversationId, [seen]);
+      return { state: replaceMessage(state, updated), value: seen };
     });
   }
 
@@ -253,9 +258,15 @@ export class ConversationActor {
     // announced (every client knows a sender saw what they answered) and not awaited here:
     // its write is queued in this mailbox, so it lands before any later command runs.
     for (const [userId, seq] of lastBySender) {
-      this.receipts.stage(userId, 'read', seq, seq, false).catch((err: unknown) => {
-        this.deps.logger.warn({ err, conversationId: this.conversationId }, 'implicit read failed');
-      });
+      this.receipts.stage(userId, 'read', seq, seq, false).then(
+        // A failed flush is logged by the coalescer; nobody waits for this one.
+        ({ durable }) => durable.catch(() => undefined),
+        (err: unknown) =>
+          this.deps.logger.warn(
+            { err, conversationId: this.conversationId },
+            'implicit read failed',
+          ),
+      );
     }
     for (const r of results) {
       if (r.status === 'rejected') {
@@ -276,7 +287,7 @@ export class ConversationActor {
     const conversation = await this.deps.conversations.findById(this.conversationId);
     if (!conversation || conversation.deletedAt)
       throw new ChatError('not_found', 'conversation not found');
-    const [maxSeq, recent, stored] = await Promise.all([
+    const [maxSeq, recent, stored, cursors] = await Promise.all([
       this.deps.messages.maxSeq(this.conversationId),
       this.deps.messages.page(this.conversationId, { limit: RECENT_LIMIT }),
       this.deps.messages.findByClientIds(
@@ -285,7 +296,9 @@ export class ConversationActor {
           r.clientMessageId ? [{ senderId: r.senderId, clientMessageId: r.clientMessageId }] : [],
         ),
       ),
+      this.deps.conversations.cursorsIn(this.conversationId),
     ]);
+    this.receipts.seed(cursors);
     // The stored messages, not the summary, say where the history ends.
     const lastSeq = maxSeq;
     this.state = {
@@ -294,6 +307,11 @@ export class ConversationActor {
       recent: recent.items,
       dedupe: new Map(stored.map((m) => [dedupeKey(m.senderId, m.clientMessageId), m])),
     };
+  }
+
+  /** `messages` with their deliveredTo/readBy derived from the members' durable cursors. */
+  withReceipts(state: ConversationState, messages: readonly Message[]): Message[] {
+    return withReceipts(messages, this.receipts.cursorsOf(state.conversation.participants));
   }
 
   private async find(state: ConversationState, messageId: string): Promise<Message | undefined> {

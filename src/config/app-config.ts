@@ -8,7 +8,7 @@ export class AppConfig {
   readonly port: number;
   readonly nodeId: string;
   readonly logLevel: Env['LOG_LEVEL'];
-  readonly mongo: { url: string };
+  readonly mongo: { url: string; socketTimeoutMs: number };
   readonly redis: { url: string };
   readonly kafka: { brokers: string[]; clientId: string };
   readonly s3: {
@@ -33,6 +33,16 @@ export class AppConfig {
     nodeTtlMs: number;
     requestTimeoutMs: number;
   };
+  readonly typing: { throttleMs: number; timeoutMs: number };
+  readonly presence: { offlineDebounceMs: number; sweepMs: number };
+  readonly outbox: {
+    relayEnabled: boolean;
+    pollMs: number;
+    batchSize: number;
+    graceMs: number;
+    publishTimeoutMs: number;
+  };
+  readonly workers: { enabled: boolean; deliveryConcurrency: number; deliveryAttempts: number };
 
   constructor(env: Env) {
     this.env = env.NODE_ENV;
@@ -40,7 +50,7 @@ export class AppConfig {
     this.port = env.PORT;
     this.nodeId = env.NODE_ID ?? `${hostname()}-${env.PORT}`;
     this.logLevel = env.LOG_LEVEL;
-    this.mongo = { url: env.MONGO_URL };
+    this.mongo = { url: env.MONGO_URL, socketTimeoutMs: env.MONGO_SOCKET_TIMEOUT_MS };
     this.redis = { url: env.REDIS_URL };
     this.kafka = { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID };
     this.s3 = {
@@ -72,6 +82,23 @@ export class AppConfig {
       heartbeatMs: env.CLUSTER_HEARTBEAT_MS,
       nodeTtlMs: env.CLUSTER_NODE_TTL_MS,
       requestTimeoutMs: env.CLUSTER_REQUEST_TIMEOUT_MS,
+    };
+    this.typing = { throttleMs: env.TYPING_THROTTLE_MS, timeoutMs: env.TYPING_TIMEOUT_MS };
+    this.presence = {
+      offlineDebounceMs: env.PRESENCE_OFFLINE_DEBOUNCE_MS,
+      sweepMs: env.PRESENCE_SWEEP_MS,
+    };
+    this.outbox = {
+      relayEnabled: env.RELAY_ENABLED,
+      pollMs: env.OUTBOX_POLL_MS,
+      batchSize: env.OUTBOX_BATCH_SIZE,
+      graceMs: env.OUTBOX_GRACE_MS,
+      publishTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
+    };
+    this.workers = {
+      enabled: env.WORKERS_ENABLED,
+      deliveryConcurrency: env.DELIVERY_CONCURRENCY,
+      deliveryAttempts: env.DELIVERY_ATTEMPTS,
     };
   }
 }

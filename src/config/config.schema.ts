@@ -21,6 +21,7 @@ const url = (protocols: RegExp) =>
     },
     `must be a URL (${protocols.source.replace(/[\^$()]/g, '')})`,
   );
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /**
  * Every setting Parley reads from its environment. Names are the environment variable names,
@@ -40,6 +41,9 @@ export const envSchema = z
       .default('info'),
 
     MONGO_URL: url(/^mongodb(\+srv)?:$/),
+    // A database call that gets no answer this long fails (its outcome unknown: the actor
+    // reloads) instead of holding a conversation's mailbox for good.
+    MONGO_SOCKET_TIMEOUT_MS: int(1000, 600_000).default(15_000),
     REDIS_URL: url(/^rediss?:$/),
     KAFKA_BROKERS: csv.pipe(
       z
@@ -77,6 +81,24 @@ export const envSchema = z
     CLUSTER_HEARTBEAT_MS: int(100, 60_000).default(1000),
     CLUSTER_NODE_TTL_MS: int(500, 600_000).default(5000),
     CLUSTER_REQUEST_TIMEOUT_MS: int(100, 120_000).default(5000),
+    // Typing indicators and presence (src/presence).
+    TYPING_THROTTLE_MS: int(100, 60_000).default(2000),
+    // The contract promises a quiet typist is stopped within 6 s.
+    TYPING_TIMEOUT_MS: int(500, 6000).default(5000),
+    PRESENCE_OFFLINE_DEBOUNCE_MS: int(0, 60_000).default(1500),
+    PRESENCE_SWEEP_MS: int(100, 60_000).default(1000),
+    // Asynchronous work (src/events relay, src/jobs workers): in the gateway by default, or
+    // only in `npm run worker` processes when the gateways set these to false.
+    RELAY_ENABLED: bool.default(true),
+    WORKERS_ENABLED: bool.default(true),
+    OUTBOX_POLL_MS: int(10, 60_000).default(200),
+    OUTBOX_BATCH_SIZE: int(1, 10_000).default(500),
+    // An event whose change is still not stored this long after its time is dropped.
+    OUTBOX_GRACE_MS: int(1000, 3_600_000).default(30_000),
+    // Bounds one Kafka publish (the idempotent producer itself retries without end).
+    KAFKA_PUBLISH_TIMEOUT_MS: int(500, 600_000).default(15_000),
+    DELIVERY_CONCURRENCY: int(1, 1000).default(8),
+    DELIVERY_ATTEMPTS: int(1, 100).default(8),
   })
   .superRefine((env, ctx) => {
     if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {

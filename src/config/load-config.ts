@@ -30,3 +30,16 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
 export function loadConfigFromEnv(): AppConfig {
   return loadConfig(process.env);
 }
+
+/** For entry points: the configuration, or exit 1 with the one-line reason on stderr. */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfigFromEnv();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -106,6 +106,15 @@ export class ConversationMongoRepository implements ConversationRepository {
     return { readSeq: row?.readSeq ?? 0, deliveredSeq: row?.deliveredSeq ?? 0 };
   }
 
+  async cursorsIn(conversationId: string): Promise<Map<string, MemberCursors>> {
+    const rows = await this.members
+      .find({ conversationId: oid(conversationId) }, { userId: 1, readSeq: 1, deliveredSeq: 1 })
+      .lean();
+    return new Map(
+      rows.map((r) => [r.userId, { readSeq: r.readSeq, deliveredSeq: r.deliveredSeq }]),
+    );
+  }
+
   async cursorsOf(userId: string, ids: readonly string[]): Promise<Map<string, MemberCursors>> {
     const rows = await this.members
       .find(

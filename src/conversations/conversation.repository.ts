@@ -34,6 +34,8 @@ export interface ConversationRepository {
   /** Ids of every live conversation of `userId` (to join its rooms on connect). */
   idsForUser(userId: string): Promise<string[]>;
   cursors(conversationId: string, userId: string): Promise<MemberCursors>;
+  /** Every current member's cursors in one conversation, by user id. */
+  cursorsIn(conversationId: string): Promise<Map<string, MemberCursors>>;
   cursorsOf(
     userId: string,
     conversationIds: readonly string[],

@@ -136,3 +136,38 @@ export const receiptRead = (conversationId: string, userId: string, seq: number,
       at,
     },
   );
+
+/** What a notification needs to know about the message that caused it. */
+export interface NotifiedMessage {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  createdAt: Date;
+}
+
+/**
+ * A recipient with no live socket should be notified of a message (published by the delivery
+ * worker, not through the outbox). One per (message, recipient) and built only from the
+ * stored message, so a re-run makes the same id, time and data: consumers deduplicate by id.
+ */
+export const notificationRequested = (
+  m: NotifiedMessage,
+  userId: string,
+  preview: string | null,
+): ChatEvent =>
+  event(
+    'chat.notification.requested',
+    TOPICS.notifications,
+    `${m.id}:${userId}`,
+    m.conversationId,
+    m.createdAt,
+    {
+      userId,
+      conversationId: m.conversationId,
+      messageId: m.id,
+      seq: m.seq,
+      senderId: m.senderId,
+      preview,
+    },
+  );

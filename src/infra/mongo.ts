@@ -14,6 +14,7 @@ export async function connectMongo(config: AppConfig): Promise<Connection> {
     autoIndex: false,
     autoCreate: true,
     serverSelectionTimeoutMS: 5000,
+    socketTimeoutMS: config.mongo.socketTimeoutMs,
     heartbeatFrequencyMS: 2000,
     maxPoolSize: 50,
     // Acknowledged only once a majority holds it where a replica set exists; a single

@@ -25,8 +25,6 @@ export class MessageMongoRepository implements MessageRepository {
       parentId: m.parentId ? oid(m.parentId) : null,
       replyCount: 0,
       reactions: [],
-      deliveredTo: [],
-      readBy: [],
       editedAt: null,
       deletedAt: null,
       createdAt: m.createdAt,
@@ -140,26 +138,6 @@ export class MessageMongoRepository implements MessageRepository {
           updatedAt: message.updatedAt,
         },
       },
-    );
-  }
-
-  async markReceipts(
-    conversationId: string,
-    moves: readonly { userId: string; field: 'readBy' | 'deliveredTo'; from: number; to: number }[],
-  ): Promise<void> {
-    if (moves.length === 0) return;
-    await this.model.collection.bulkWrite(
-      moves.map((m) => ({
-        updateMany: {
-          filter: {
-            conversationId: oid(conversationId),
-            seq: { $gt: m.from, $lte: m.to },
-            senderId: { $ne: m.userId },
-          },
-          update: { $addToSet: { [m.field]: m.userId } },
-        },
-      })),
-      { ordered: false },
     );
   }
 

@@ -34,14 +34,6 @@ export interface MessageRepository {
   addReplies(conversationId: string, counts: ReadonlyMap<string, number>): Promise<void>;
   /** Writes the mutable fields of an edited or deleted message. */
   update(message: Message): Promise<void>;
-  /**
-   * Adds `userId` to readBy or deliveredTo of the messages with seq in (from, to] that others
-   * sent; one round trip for all the moves.
-   */
-  markReceipts(
-    conversationId: string,
-    moves: readonly { userId: string; field: 'readBy' | 'deliveredTo'; from: number; to: number }[],
-  ): Promise<void>;
   /** Messages after `readSeq` not sent by `userId` and not deleted. */
   countUnread(conversationId: string, userId: string, readSeq: number): Promise<number>;
 }

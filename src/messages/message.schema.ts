@@ -38,8 +38,6 @@ export const MessageSchema = new Schema(
     parentId: { type: Schema.Types.ObjectId, default: null },
     replyCount: { type: Number, default: 0 },
     reactions: { type: [reactionSchema], default: [] },
-    deliveredTo: { type: [String], default: [] },
-    readBy: { type: [String], default: [] },
     editedAt: { type: Date, default: null },
     deletedAt: { type: Date, default: null },
   },

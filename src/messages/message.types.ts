@@ -29,6 +29,7 @@ export interface Message {
   updatedAt: Date;
   editedAt: Date | null;
   deletedAt: Date | null;
+  /** Members but the sender whose delivered / read cursor reached `seq` (never stored). */
   deliveredTo: string[];
   readBy: string[];
   clientMessageId: string;
@@ -66,8 +67,9 @@ export function toMessage(doc: StoredMessage): Message {
     updatedAt: doc.updatedAt,
     editedAt: doc.editedAt ?? null,
     deletedAt: doc.deletedAt ?? null,
-    deliveredTo: doc.deliveredTo ?? [],
-    readBy: doc.readBy ?? [],
+    // Derived from the members' cursors where messages are served (receipt-state.ts).
+    deliveredTo: [],
+    readBy: [],
     clientMessageId: doc.clientMessageId,
   };
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { withReceipts } from '../receipts/receipt-state';
 import type { SendResult } from '../actors/conversation-actor';
 import { ConversationRouter } from '../actors/conversation-router';
 import { ChatError } from '../common/chat-error';
@@ -99,7 +100,11 @@ export class MessagesService {
     } else if (!(await this.conversations.memberOf(userId, [conversationId])).has(conversationId)) {
       throw new ChatError('not_found', 'conversation not found');
     }
-    return this.messages.page(conversationId, q);
+    const [page, cursors] = await Promise.all([
+      this.messages.page(conversationId, q),
+      this.conversations.cursorsIn(conversationId),
+    ]);
+    return { ...page, items: withReceipts(page.items, cursors) };
   }
 
   private checkLength(content: string): void {

@@ -3,6 +3,7 @@ import {
   CONVERSATION_REPOSITORY,
   ConversationRepository,
 } from '../conversations/conversation.repository';
+import { withReceipts } from '../receipts/receipt-state';
 import { MESSAGE_REPOSITORY, MessageRepository } from './message.repository';
 import type { Message } from './message.types';
 
@@ -31,8 +32,14 @@ export class SyncService {
       ids
         .filter((id) => member.has(id))
         .map(async (id) => {
-          const page = await this.messages.page(id, { after: cursors[id], limit: SYNC_PAGE });
-          return [id, { messages: page.items, hasMore: page.hasMore }] as const;
+          const [page, members] = await Promise.all([
+            this.messages.page(id, { after: cursors[id], limit: SYNC_PAGE }),
+            this.conversations.cursorsIn(id),
+          ]);
+          return [
+            id,
+            { messages: withReceipts(page.items, members), hasMore: page.hasMore },
+          ] as const;
         }),
     );
     return Object.fromEntries(pages);

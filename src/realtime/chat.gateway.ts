@@ -10,6 +10,7 @@ import {
 } from '../conversations/conversation.repository';
 import { LOGGER } from '../infra/tokens';
 import { acked } from './ack';
+import { EphemeralService } from './ephemeral.service';
 import {
   CHAT_NAMESPACE,
   ClientToServerEvents,
@@ -56,6 +57,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
     @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly subscriptions: SubscriptionTracker,
+    private readonly ephemeral: EphemeralService,
   ) {}
 
   afterInit(nsp: ChatNamespace): void {
@@ -75,6 +77,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
       );
     });
     this.broadcaster.attach(nsp);
+    this.ephemeral.attach(nsp);
   }
 
   handleConnection(socket: ChatSocket): void {
@@ -85,6 +88,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
     const ready = this.joinConversations(socket);
     ready.catch(() => undefined); // logged there; commands awaiting it answer `unavailable`
     this.cutAtExpiry(socket);
+    this.ephemeral.connected(socket);
     for (const event of Object.keys(commandSchemas) as CommandName[]) {
       this.listen(socket, event, ready);
     }
@@ -94,6 +98,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
     const run = this.realtime.handlers[event] as (
       userId: string,
       input: unknown,
+      socket: ChatSocket,
     ) => Promise<unknown>;
     const listener = acked(
       event,
@@ -101,7 +106,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
       async (input) => {
         // Commands wait for the rooms, so the sender's own echo is never missed.
         await ready;
-        return run(socket.data.userId, input);
+        return run(socket.data.userId, input, socket);
       },
       this.logger,
     );

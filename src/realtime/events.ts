@@ -1,10 +1,12 @@
 import type { Receipt } from '../actors/broadcaster';
 import { z } from 'zod';
 import type { FieldIssue, ErrorCode } from '../common/chat-error';
-import { objectId, seq } from '../common/schemas';
+import { objectId, seq, userId } from '../common/schemas';
 import type { Conversation } from '../conversations/conversation.types';
 import { clientMessageId, content, sendMessageSchema } from '../messages/message.dto';
 import type { Message } from '../messages/message.types';
+import type { PresenceChange, TypingChange } from '../presence/presence-broadcaster';
+import type { PresenceAnswer } from '../presence/presence.service';
 import { SYNC_MAX_CONVERSATIONS, type SyncAnswer } from '../messages/sync.service';
 
 /*
@@ -35,6 +37,12 @@ export const syncPayload = z.strictObject({
     message: `at most ${SYNC_MAX_CONVERSATIONS} conversations per sync`,
   }),
 });
+export const receiptPayload = z.strictObject({ conversationId: objectId, seq });
+export const typingPayload = z.strictObject({ conversationId: objectId, isTyping: z.boolean() });
+export const PRESENCE_SUBSCRIBE_MAX = 500;
+export const presenceSubscribePayload = z.strictObject({
+  userIds: z.array(userId).max(PRESENCE_SUBSCRIBE_MAX),
+});
 
 /** Each command's payload schema and what its ack carries on success. */
 export interface Commands {
@@ -42,6 +50,15 @@ export interface Commands {
   'message:edit': { schema: typeof messageEditPayload; data: Message };
   'message:delete': { schema: typeof messageDeletePayload; data: Message };
   sync: { schema: typeof syncPayload; data: SyncAnswer };
+  typing: { schema: typeof typingPayload; data: Record<string, never> };
+  /** Forward-only and clamped to the last seq: the ack says where the cursor is now. */
+  read: { schema: typeof receiptPayload; data: { readSeq: number } };
+  delivered: { schema: typeof receiptPayload; data: { deliveredSeq: number } };
+  /** Only users who share a conversation with the caller are answered (and subscribed to). */
+  'presence:subscribe': {
+    schema: typeof presenceSubscribePayload;
+    data: Record<string, PresenceAnswer>;
+  };
 }
 export type CommandName = keyof Commands;
 export type CommandInput<E extends CommandName> = z.output<Commands[E]['schema']>;
@@ -51,6 +68,10 @@ export const commandSchemas: { [E in CommandName]: Commands[E]['schema'] } = {
   'message:edit': messageEditPayload,
   'message:delete': messageDeletePayload,
   sync: syncPayload,
+  typing: typingPayload,
+  read: receiptPayload,
+  delivered: receiptPayload,
+  'presence:subscribe': presenceSubscribePayload,
 };
 
 export interface WireError {
@@ -74,6 +95,10 @@ export interface ServerEvents {
   'conversation:deleted': Conversation;
   /** A member's read or delivered cursor moved (coalesced by the conversation's actor). */
   receipt: Receipt;
+  /** Never to the typist's own sockets; stopped by the server after a quiet spell. */
+  typing: TypingChange;
+  /** To the subscribers of `userId` only. */
+  presence: PresenceChange;
   /** This node may have missed broadcasts (its Redis link dropped): call `sync`. */
   'sync:required': { conversationIds?: string[] };
 }

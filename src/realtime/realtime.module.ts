@@ -3,9 +3,14 @@ import { BROADCASTER } from '../actors/broadcaster';
 import { AuthModule } from '../auth/auth.module';
 import { ConversationStoreModule } from '../conversations/conversation-store.module';
 import { MessagesModule } from '../messages/messages.module';
+import { ReceiptsModule } from '../receipts/receipts.module';
+import { PRESENCE_BROADCASTER } from '../presence/presence-broadcaster';
+import { PresenceModule } from '../presence/presence.module';
 import { ChatGateway } from './chat.gateway';
+import { EphemeralService } from './ephemeral.service';
 import { RealtimeService } from './realtime.service';
 import { SocketBroadcaster } from './socket-broadcaster';
+import { SocketPresenceBroadcaster } from './socket-presence-broadcaster';
 import { SubscriptionTracker } from './subscription-tracker';
 
 /**
@@ -15,14 +20,17 @@ import { SubscriptionTracker } from './subscription-tracker';
  */
 @Global()
 @Module({
-  imports: [AuthModule, MessagesModule, ConversationStoreModule],
+  imports: [AuthModule, MessagesModule, ConversationStoreModule, PresenceModule, ReceiptsModule],
   providers: [
     ChatGateway,
     RealtimeService,
     SocketBroadcaster,
     SubscriptionTracker,
     { provide: BROADCASTER, useExisting: SocketBroadcaster },
+    EphemeralService,
+    SocketPresenceBroadcaster,
+    { provide: PRESENCE_BROADCASTER, useExisting: SocketPresenceBroadcaster },
   ],
-  exports: [BROADCASTER],
+  exports: [BROADCASTER, PRESENCE_BROADCASTER],
 })
 export class RealtimeModule {}

@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { MessagesService } from '../messages/messages.service';
 import { SyncService } from '../messages/sync.service';
+import { ReceiptsService } from '../receipts/receipts.service';
+import type { ChatSocket } from './chat.gateway';
+import { EphemeralService } from './ephemeral.service';
 import type { CommandInput, CommandName, Commands } from './events';
 
+/** `socket` is the one the command came on, for commands that need its rooms. */
 export type CommandHandlers = {
-  [E in CommandName]: (userId: string, input: CommandInput<E>) => Promise<Commands[E]['data']>;
+  [E in CommandName]: (
+    userId: string,
+    input: CommandInput<E>,
+    socket: ChatSocket,
+  ) => Promise<Commands[E]['data']>;
 };
 
 /**
@@ -17,6 +25,8 @@ export class RealtimeService {
   constructor(
     private readonly messages: MessagesService,
     private readonly syncs: SyncService,
+    private readonly ephemeral: EphemeralService,
+    private readonly receipts: ReceiptsService,
   ) {}
 
   readonly handlers: CommandHandlers = {
@@ -24,6 +34,12 @@ export class RealtimeService {
     'message:edit': (userId, input) => this.onMessageEdit(userId, input),
     'message:delete': (userId, input) => this.onMessageDelete(userId, input),
     sync: (userId, input) => this.onSync(userId, input),
+    read: (userId, { conversationId, seq }) => this.receipts.markRead(userId, conversationId, seq),
+    delivered: (userId, { conversationId, seq }) =>
+      this.receipts.markDelivered(userId, conversationId, seq),
+    typing: (userId, input, socket) => this.ephemeral.onTyping(userId, input, socket),
+    'presence:subscribe': (userId, input, socket) =>
+      this.ephemeral.onPresenceSubscribe(userId, input, socket),
   };
 
   async onMessageSend(userId: string, input: CommandInput<'message:send'>) {

@@ -8,3 +8,8 @@ export const convRoom = (conversationId: string): string => `conv:${conversation
 
 /** Every socket of one user, on every node (membership changes reach them through it). */
 export const userRoom = (userId: string): string => `user:${userId}`;
+
+/** The sockets subscribed to one user's presence (`presence:subscribe`), on every node. */
+export const presenceRoom = (userId: string): string => `presence:${userId}`;
+
+export const isPresenceRoom = (room: string): boolean => room.startsWith('presence:');

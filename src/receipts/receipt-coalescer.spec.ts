@@ -2,13 +2,11 @@ import pino from 'pino';
 import type { Broadcaster, Receipt } from '../actors/broadcaster';
 import type { ConversationRepository } from '../conversations/conversation.repository';
 import type { ChatEvent } from '../events/chat-events';
-import type { MessageRepository } from '../messages/message.repository';
 import { ReceiptCoalescer } from './receipt-coalescer';
 
 /** Fakes of our own ports that record what the coalescer writes. */
 function harness(writeDelayMs = 5) {
   const saved: { userId: string; readSeq: number; deliveredSeq: number }[][] = [];
-  const marks: { userId: string; field: string; from: number; to: number }[] = [];
   const events: ChatEvent[] = [];
   const broadcast: Receipt[] = [];
   const delay = () => new Promise((r) => setTimeout(r, writeDelayMs));
@@ -19,22 +17,16 @@ function harness(writeDelayMs = 5) {
       saved.push([...rows]);
     },
   } as unknown as ConversationRepository;
-  const messages = {
-    markReceipts: async (_: string, moves: typeof marks) => {
-      marks.push(...moves);
-    },
-  } as unknown as MessageRepository;
   const coalescer = new ReceiptCoalescer('c'.repeat(24), {
     serialize: (write) => write(),
     conversations,
-    messages,
     changeLog: { prepare: async (e: readonly ChatEvent[]) => void events.push(...e) },
     broadcaster: {
       receipts: (_: string, r: readonly Receipt[]) => void broadcast.push(...r),
     } as Broadcaster,
     logger: pino({ level: 'silent' }),
   });
-  return { coalescer, saved, marks, events, broadcast };
+  return { coalescer, saved, events, broadcast };
 }
 
 describe('ReceiptCoalescer', () => {
@@ -43,10 +35,6 @@ describe('ReceiptCoalescer', () => {
     const { durable } = await h.coalescer.stage('u1', 'read', 3, 10, true);
     expect(await durable).toEqual({ readSeq: 3, deliveredSeq: 3 });
     expect(h.saved).toEqual([[{ userId: 'u1', readSeq: 3, deliveredSeq: 3 }]]);
-    expect(h.marks).toEqual([
-      { userId: 'u1', field: 'readBy', from: 0, to: 3 },
-      { userId: 'u1', field: 'deliveredTo', from: 0, to: 3 },
-    ]);
     expect(h.events.map((e) => e.id)).toEqual([`chat.receipt.read:${'c'.repeat(24)}:u1:3`]);
     expect(h.broadcast.map((r) => [r.type, r.seq])).toEqual([
       ['read', 3],

@@ -3,11 +3,8 @@ import type { Broadcaster, Receipt } from '../actors/broadcaster';
 import type { ConversationRepository } from '../conversations/conversation.repository';
 import type { ChangeLog } from '../events/change-log';
 import { receiptRead } from '../events/chat-events';
-import type { MessageRepository } from '../messages/message.repository';
-import { applyReceipt, Cursors, ReceiptType, touchedRange } from './receipt-state';
-
-/** Newest messages whose readBy/deliveredTo one cursor move updates (bounded work). */
-export const RECEIPT_MESSAGE_BOUND = 100;
+import type { ReceiptMetrics } from './receipt-metrics';
+import { applyReceipt, Cursors, ReceiptType } from './receipt-state';
 
 interface Staged {
   before: Cursors;
@@ -19,16 +16,15 @@ interface Staged {
 
 export interface ReceiptDeps {
   /**
-   * Runs a write in the conversation's mailbox. Every write to a conversation's documents is
-   * serialized there: FerretDB applies an update by read-modify-write, so two concurrent
-   * updates of one message (a readBy and a replyCount) could lose one.
+   * Runs a write in the conversation's mailbox, so cursor writes and membership changes of
+   * one conversation never interleave (FerretDB applies an update by read-modify-write).
    */
   serialize: <T>(write: () => Promise<T>) => Promise<T>;
   conversations: ConversationRepository;
-  messages: MessageRepository;
   changeLog: ChangeLog;
   broadcaster: Broadcaster;
   logger: Logger;
+  metrics?: ReceiptMetrics;
 }
 
 /**
@@ -63,6 +59,7 @@ export class ReceiptCoalescer {
     announce: boolean,
   ): Promise<{ durable: Promise<Cursors> }> {
     this.stats.received++;
+    this.deps.metrics?.staged(type);
     const pending = this.staged.get(userId);
     const base = pending?.after ?? (await this.current(userId));
     const after = applyReceipt(base, type, seq, lastSeq);
@@ -78,6 +75,32 @@ export class ReceiptCoalescer {
     );
     if (!this.flushing) void this.flushLoop();
     return { durable };
+  }
+
+  /** Cursors read from the database (the actor's reload); never moves one backwards. */
+  seed(stored: ReadonlyMap<string, Cursors>): void {
+    for (const [userId, c] of stored) {
+      const mine = this.known.get(userId);
+      this.known.set(
+        userId,
+        mine
+          ? {
+              readSeq: Math.max(mine.readSeq, c.readSeq),
+              deliveredSeq: Math.max(mine.deliveredSeq, c.deliveredSeq),
+            }
+          : c,
+      );
+    }
+  }
+
+  /** The durable cursors of `members` (those known), to derive messages' receipts from. */
+  cursorsOf(members: readonly string[]): Map<string, Cursors> {
+    const out = new Map<string, Cursors>();
+    for (const userId of members) {
+      const c = this.known.get(userId);
+      if (c) out.set(userId, c);
+    }
+    return out;
   }
 
   private async current(userId: string): Promise<Cursors> {
@@ -153,21 +176,7 @@ export class ReceiptCoalescer {
       this.conversationId,
       entries.map(([userId, s]) => ({ userId, ...s.after })),
     );
-    await this.deps.messages.markReceipts(
-      this.conversationId,
-      entries.flatMap(([userId, s]) => {
-        const read = touchedRange(s.before.readSeq, s.after.readSeq, RECEIPT_MESSAGE_BOUND);
-        const delivered = touchedRange(
-          s.before.deliveredSeq,
-          s.after.deliveredSeq,
-          RECEIPT_MESSAGE_BOUND,
-        );
-        return [
-          ...(read ? [{ userId, field: 'readBy' as const, ...read }] : []),
-          ...(delivered ? [{ userId, field: 'deliveredTo' as const, ...delivered }] : []),
-        ];
-      }),
-    );
+    this.deps.metrics?.flushed(entries.length, receipts);
     if (receipts.length) this.deps.broadcaster.receipts(this.conversationId, receipts);
   }
 }

@@ -1,4 +1,4 @@
-import { applyReceipt, touchedRange } from './receipt-state';
+import { applyReceipt, withReceipts } from './receipt-state';
 
 describe('applyReceipt', () => {
   const zero = { readSeq: 0, deliveredSeq: 0 };
@@ -26,12 +26,27 @@ describe('applyReceipt', () => {
   });
 });
 
-describe('touchedRange', () => {
-  it('is empty when the cursor did not move', () => {
-    expect(touchedRange(5, 5, 100)).toBeUndefined();
+describe('withReceipts', () => {
+  const messages = [
+    { seq: 1, senderId: 'ann' },
+    { seq: 2, senderId: 'bob' },
+    { seq: 3, senderId: 'ann' },
+  ];
+
+  it('lists everyone but the sender whose cursor reached the message', () => {
+    const cursors = new Map([
+      ['ann', { readSeq: 3, deliveredSeq: 3 }],
+      ['bob', { readSeq: 1, deliveredSeq: 3 }],
+      ['cy', { readSeq: 0, deliveredSeq: 2 }],
+    ]);
+    expect(withReceipts(messages, cursors).map((m) => [m.deliveredTo, m.readBy])).toEqual([
+      [['bob', 'cy'], ['bob']],
+      [['ann', 'cy'], ['ann']],
+      [['bob'], []],
+    ]);
   });
-  it('covers the move when small, and only the newest `bound` messages when large', () => {
-    expect(touchedRange(2, 7, 100)).toEqual({ from: 2, to: 7 });
-    expect(touchedRange(0, 10_000, 100)).toEqual({ from: 9900, to: 10_000 });
+
+  it('leaves every message unread without cursors', () => {
+    expect(withReceipts(messages, new Map()).every((m) => m.readBy.length === 0)).toBe(true);
   });
 });

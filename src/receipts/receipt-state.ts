@@ -20,12 +20,31 @@ export function applyReceipt(
   return { readSeq, deliveredSeq: Math.max(current.deliveredSeq, target, readSeq) };
 }
 
-/** Messages whose readBy/deliveredTo a cursor move touches: at most `bound`, the newest. */
-export function touchedRange(
-  before: number,
-  after: number,
-  bound: number,
-): { from: number; to: number } | undefined {
-  if (after <= before) return undefined;
-  return { from: Math.max(before, after - bound), to: after }; // (from, to]
+/** What withReceipts needs of a message. */
+interface Sent {
+  seq: number;
+  senderId: string;
+}
+
+/**
+ * A message's `deliveredTo` and `readBy`, derived from the members' cursors: everyone but the
+ * sender whose cursor reached its seq. Nothing per message is stored, so a receipt costs one
+ * write of the member's cursors whatever it covers, and a message's status can never disagree
+ * with the cursors (the sender's view: in a private conversation `readBy` names the other
+ * participant or nobody; in a group its length is the count).
+ */
+export function withReceipts<M extends Sent>(
+  messages: readonly M[],
+  cursors: ReadonlyMap<string, Cursors>,
+): (M & { deliveredTo: string[]; readBy: string[] })[] {
+  return messages.map((m) => {
+    const deliveredTo: string[] = [];
+    const readBy: string[] = [];
+    for (const [userId, c] of cursors) {
+      if (userId === m.senderId) continue;
+      if (c.deliveredSeq >= m.seq) deliveredTo.push(userId);
+      if (c.readSeq >= m.seq) readBy.push(userId);
+    }
+    return { ...m, deliveredTo, readBy };
+  });
 }

@@ -1,0 +1,72 @@
+import { Connection, mongo, Types } from 'mongoose';
+import { Counter, Registry } from 'prom-client';
+import { ConversationSchema } from '../conversations/conversation.schema';
+import { previewOf } from '../conversations/conversation.types';
+import { notificationRequested } from '../events/chat-events';
+import type { EventPublisher } from '../events/event-publisher';
+import { MessageSchema } from '../messages/message.schema';
+import type { DeliveryJob } from './delivery-queue';
+import type { PresenceReader } from './presence-reader';
+
+/**
+ * The effect of one delivery job: a `chat.notification.requested` event for each recipient
+ * (participants but the sender) with no live socket.
+ *
+ * Idempotent: everything comes from the stored message and conversation, and each event id is
+ * `<messageId>:<userId>` (namespaced by type), so a re-run (a stalled job, a retry after a
+ * partial publish) publishes the same events again and consumers deduplicate by id. Who is
+ * offline is read at run time, so a re-run may notify a different set; never two ids for one
+ * (message, recipient).
+ */
+export class DeliveryProcessor {
+  private readonly messages: mongo.Collection;
+  private readonly conversations: mongo.Collection;
+  private readonly requested: Counter;
+
+  constructor(
+    connection: Connection,
+    private readonly presence: PresenceReader,
+    private readonly publisher: EventPublisher,
+    registry: Registry,
+  ) {
+    const named = (schema: { get(key: 'collection'): unknown }) =>
+      connection.collection(String(schema.get('collection'))) as unknown as mongo.Collection;
+    this.messages = named(MessageSchema);
+    this.conversations = named(ConversationSchema);
+    this.requested = new Counter({
+      name: 'parley_notifications_requested_total',
+      help: 'chat.notification.requested events published (re-runs count again)',
+      registers: [registry],
+    });
+  }
+
+  /** Runs the job; answers the ids of the events it published. */
+  async process(job: DeliveryJob): Promise<string[]> {
+    const byId = (c: mongo.Collection, id: string) =>
+      /^[0-9a-f]{24}$/i.test(id) ? c.findOne({ _id: new Types.ObjectId(id) }) : null;
+    const [message, conversation] = await Promise.all([
+      byId(this.messages, job.messageId),
+      byId(this.conversations, job.conversationId),
+    ]);
+    // A message deleted (or a conversation deleted) before delivery notifies nobody.
+    if (!message || message.deletedAt || !conversation || conversation.deletedAt) return [];
+    const recipients = (conversation.participants as string[]).filter(
+      (u) => u !== message.senderId,
+    );
+    const online = await this.presence.isOnline(recipients);
+    const notified = {
+      id: job.messageId,
+      conversationId: job.conversationId,
+      seq: message.seq as number,
+      senderId: message.senderId as string,
+      createdAt: message.createdAt as Date,
+    };
+    const preview = previewOf((message.content as string | null) ?? null);
+    const events = recipients
+      .filter((u) => !online.has(u))
+      .map((u) => notificationRequested(notified, u, preview));
+    await this.publisher.publish(events);
+    this.requested.inc(events.length);
+    return events.map((e) => e.id);
+  }
+}

@@ -1,0 +1,96 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { Gauge, Registry } from 'prom-client';
+import type { AppConfig } from '../config/app-config';
+import type { ChatEvent } from '../events/chat-events';
+import type { PublishedSink } from '../events/outbox-relay';
+import { withTimeout } from '../infra/with-timeout';
+
+export const DELIVERY_QUEUE = 'delivery';
+
+/** One stored message whose offline recipients must be notified. */
+export interface DeliveryJob {
+  conversationId: string;
+  messageId: string;
+  seq: number;
+  senderId: string;
+}
+
+/**
+ * BullMQ job ids may not contain ':'. One job per message, so a republished
+ * `chat.message.created` adds nothing while the first job is kept (see removeOnComplete).
+ */
+export const deliveryJobId = (conversationId: string, seq: number) => `${conversationId}-${seq}`;
+
+/** Queue keys live under the cluster's prefix, so clusters (and test runs) never mix. */
+export const bullPrefix = (config: AppConfig) => `${config.cluster.prefix}:bull`;
+
+/**
+ * The `delivery` queue, fed by the outbox relay after each batch Kafka acknowledged (one
+ * addBulk per batch). Its connection fails fast (a Redis outage fails the relay round, which
+ * retries) rather than blocking like a worker's.
+ */
+export class DeliveryQueue implements PublishedSink, OnApplicationShutdown {
+  readonly queue: Queue<DeliveryJob>;
+  private readonly connection: Redis;
+
+  constructor(config: AppConfig, registry: Registry) {
+    this.connection = new Redis(config.redis.url, {
+      connectionName: `parley:${config.nodeId}:delivery-queue`,
+      maxRetriesPerRequest: 3,
+    });
+    this.connection.on('error', () => undefined); // reported by the relay's failed rounds
+    this.queue = new Queue<DeliveryJob>(DELIVERY_QUEUE, {
+      connection: this.connection,
+      prefix: bullPrefix(config),
+      defaultJobOptions: {
+        attempts: config.workers.deliveryAttempts,
+        backoff: { type: 'exponential', delay: 1000 },
+        // Kept an hour so a republished message finds its job and is not delivered twice.
+        removeOnComplete: { age: 3600, count: 50_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+    this.queue.on('error', () => undefined);
+    const queue = this.queue;
+    new Gauge({
+      name: 'parley_delivery_queue_depth',
+      help: 'Jobs in the delivery queue by state',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await withTimeout(
+          queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed'),
+          1000,
+          'queue depth',
+        ).catch(() => ({}) as Record<string, number>);
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+  }
+
+  async published(events: readonly ChatEvent[]): Promise<void> {
+    const jobs = events
+      .filter((e) => e.type === 'chat.message.created')
+      .map((e) => {
+        const data: DeliveryJob = {
+          conversationId: e.conversationId,
+          messageId: String(e.data.id),
+          seq: Number(e.data.seq),
+          senderId: String(e.data.senderId),
+        };
+        return {
+          name: 'message',
+          data,
+          opts: { jobId: deliveryJobId(data.conversationId, data.seq) },
+        };
+      });
+    if (jobs.length) await this.queue.addBulk(jobs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+    await this.connection.quit().catch(() => this.connection.disconnect());
+  }
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { Connection, Model } from 'mongoose';
+import type { Logger } from 'pino';
+import { AppConfig } from '../config/app-config';
+import { MongoChangeVerifier } from '../events/change-verifier';
+import { EventPublisher } from '../events/event-publisher';
+import { OutboxRelay } from '../events/outbox-relay';
+import { OutboxStore } from '../events/outbox-store';
+import { OUTBOX_MODEL, OutboxDoc } from '../events/outbox.schema';
+import { RedisLease } from '../events/relay-lease';
+import { RelayMetrics } from '../events/relay-metrics';
+import { MetricsService } from '../health/metrics.service';
+import { LOGGER, MONGO_CONNECTION, REDIS } from '../infra/tokens';
+import { DeliveryProcessor } from './delivery-processor';
+import { DeliveryQueue } from './delivery-queue';
+import { DeliveryWorker } from './delivery-worker';
+import { RedisPresenceStore } from '../presence/presence.redis-store';
+import { PRESENCE_READER, PresenceReader } from './presence-reader';
+
+/**
+ * Asynchronous work of this process: the outbox relay (RELAY_ENABLED) and the BullMQ delivery
+ * worker (WORKERS_ENABLED). The delivery queue itself is always there: the relay feeds it.
+ * Needs the global Config, Logger, Infra, Metrics and Events modules; not the cluster (the
+ * relay elects its leader with a Redis lease, so `npm run worker` processes stay out of the
+ * live set that owns conversations).
+ */
+@Module({
+  providers: [
+    {
+      provide: PRESENCE_READER,
+      inject: [REDIS, AppConfig],
+      useFactory: (redis: Redis, config: AppConfig) =>
+        new RedisPresenceStore(redis, config.cluster.prefix),
+    },
+    {
+      provide: DeliveryQueue,
+      inject: [AppConfig, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService) =>
+        new DeliveryQueue(config, metrics.registry),
+    },
+    {
+      provide: DeliveryProcessor,
+      inject: [MONGO_CONNECTION, PRESENCE_READER, EventPublisher, MetricsService],
+      useFactory: (c: Connection, p: PresenceReader, e: EventPublisher, m: MetricsService) =>
+        new DeliveryProcessor(c, p, e, m.registry),
+    },
+    {
+      provide: DeliveryWorker,
+      inject: [AppConfig, DeliveryProcessor, LOGGER, MetricsService],
+      useFactory: (config: AppConfig, p: DeliveryProcessor, logger: Logger, m: MetricsService) =>
+        new DeliveryWorker(config, p, logger.child({ module: 'delivery' }), m.registry),
+    },
+    {
+      provide: OutboxRelay,
+      inject: [
+        AppConfig,
+        OUTBOX_MODEL,
+        MONGO_CONNECTION,
+        REDIS,
+        EventPublisher,
+        DeliveryQueue,
+        LOGGER,
+        MetricsService,
+      ],
+      useFactory: (
+        config: AppConfig,
+        outbox: Model<OutboxDoc>,
+        mongo: Connection,
+        redis: Redis,
+        publisher: EventPublisher,
+        queue: DeliveryQueue,
+        logger: Logger,
+        metrics: MetricsService,
+      ) => {
+        const log = logger.child({ module: 'outbox-relay' });
+        const lease = new RedisLease(
+          redis,
+          `${config.cluster.prefix}:outbox-relay:leader`,
+          `${config.nodeId}:${randomUUID()}`,
+          config.cluster.nodeTtlMs,
+          config.cluster.heartbeatMs,
+          log,
+        );
+        return new OutboxRelay(
+          {
+            store: new OutboxStore(outbox),
+            verifier: new MongoChangeVerifier(mongo),
+            publisher,
+            sink: queue,
+            lease,
+            metrics: new RelayMetrics(metrics.registry),
+            logger: log,
+          },
+          {
+            enabled: config.outbox.relayEnabled,
+            pollMs: config.outbox.pollMs,
+            batchSize: config.outbox.batchSize,
+            graceMs: config.outbox.graceMs,
+          },
+        );
+      },
+    },
+  ],
+  exports: [OutboxRelay, DeliveryQueue, DeliveryProcessor, PRESENCE_READER],
+})
+export class JobsModule {}

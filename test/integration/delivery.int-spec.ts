@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import type { AppConfig } from '../../src/config/app-config';
+import { ConversationsService } from '../../src/conversations/conversations.service';
+import { messageCreated, TOPICS } from '../../src/events/chat-events';
+import type { CloudEvent } from '../../src/events/cloud-event';
+import { DeliveryProcessor } from '../../src/jobs/delivery-processor';
+import { DeliveryQueue, deliveryJobId } from '../../src/jobs/delivery-queue';
+import type { Message } from '../../src/messages/message.types';
+import { MessagesService } from '../../src/messages/messages.service';
+import { RedisPresenceStore } from '../../src/presence/presence.redis-store';
+import { startTestApp } from '../support/app';
+import { expectEventually } from '../support/eventually';
+import { ChatClient, connectClient } from '../support/socket';
+import { tokenFor } from '../support/tokens';
+
+/** Notification events of `conversationId`, from the beginning of the topic, in order. */
+async function readNotifications(conversationId: string) {
+  const kafka = new Kafka({
+    clientId: 'delivery-it',
+    brokers: process.env.KAFKA_BROKERS!.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = kafka.consumer({ groupId: `delivery-it-${randomUUID()}` });
+  const seen: CloudEvent[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [TOPICS.notifications], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      if (message.key?.toString() === conversationId)
+        seen.push(JSON.parse(message.value!.toString()) as CloudEvent);
+    },
+  });
+  return { seen, stop: () => consumer.disconnect() };
+}
+
+const forUser = (events: CloudEvent[], userId: string) =>
+  events.filter((e) => e.data.userId === userId);
+const distinctIds = (events: CloudEvent[]) => new Set(events.map((e) => e.id));
+
+describe('delivery: notifications for recipients without a live socket', () => {
+  let app: NestFastifyApplication;
+  let config: AppConfig;
+  let redis: Redis;
+  const [sender, offline, online] = [randomUUID(), randomUUID(), randomUUID()];
+  let conversationId: string;
+  const sent: Message[] = [];
+  const sockets: ChatClient[] = [];
+
+  beforeAll(async () => {
+    let url: string;
+    ({ app, config, url } = await startTestApp({ LOG_LEVEL: 'error' }));
+    redis = new Redis(process.env.REDIS_URL!);
+    // Real sockets: `online` on two devices; `offline` connected once and left.
+    const token = await tokenFor(online);
+    sockets.push(await connectClient(url, token), await connectClient(url, token));
+    (await connectClient(url, await tokenFor(offline))).disconnect();
+    const presence = new RedisPresenceStore(redis, config.cluster.prefix);
+    await expectEventually(async () =>
+      expect([...(await presence.isOnline([online, offline]))]).toEqual([online]),
+    );
+    const { conversation } = await app.get(ConversationsService).createConversation(sender, {
+      type: 'group',
+      name: 'delivery',
+      participants: [offline, online],
+    });
+    conversationId = conversation.id;
+    const messages = app.get(MessagesService);
+    for (const content of ['first', 'second', 'x'.repeat(300)]) {
+      sent.push((await messages.sendMessage(sender, conversationId, { content })).message);
+    }
+  }, 30_000);
+  afterAll(async () => {
+    sockets.forEach((s) => s.disconnect());
+    await app?.close();
+    await redis?.quit();
+  });
+
+  it('notifies an offline recipient exactly once per message, never an online one', async () => {
+    const reader = await readNotifications(conversationId);
+    try {
+      await expectEventually(
+        () => expect(distinctIds(forUser(reader.seen, offline)).size).toBe(3),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      // Each job publishes all of a message's notifications in one batch: the offline user's
+      // arrived, so the others would have too.
+      expect(forUser(reader.seen, online)).toEqual([]);
+      expect(forUser(reader.seen, sender)).toEqual([]);
+      const [first] = forUser(reader.seen, offline);
+      expect(first).toEqual({
+        specversion: '1.0',
+        id: `chat.notification.requested:${sent[0].id}:${offline}`,
+        source: '/parley',
+        type: 'chat.notification.requested',
+        time: sent[0].createdAt.toISOString(),
+        subject: conversationId,
+        datacontenttype: 'application/json',
+        data: {
+          userId: offline,
+          conversationId,
+          messageId: sent[0].id,
+          seq: 1,
+          senderId: sender,
+          preview: 'first',
+        },
+      });
+      const last = forUser(reader.seen, offline).find((e) => e.data.messageId === sent[2].id)!;
+      expect(last.data.preview).toBe('x'.repeat(140));
+    } finally {
+      await reader.stop();
+    }
+  }, 60_000);
+
+  it('a job that runs again, or is enqueued again, adds no new event id', async () => {
+    const queue = app.get(DeliveryQueue).queue;
+    const jobId = deliveryJobId(conversationId, 1);
+    const done = await expectEventually(async () => {
+      const job = await queue.getJob(jobId);
+      expect(job?.finishedOn).toBeDefined();
+      return job!;
+    });
+    // The relay republishing the message (a relay that died before marking it) re-adds the job:
+    // BullMQ keeps the finished job, so nothing runs again.
+    await app.get(DeliveryQueue).published([messageCreated(sent[0])]);
+    expect((await queue.getJob(jobId))?.finishedOn).toBe(done.finishedOn);
+
+    // A stalled job runs again: same ids, which consumers deduplicate.
+    const processor = app.get(DeliveryProcessor);
+    const firstRun = await processor.process(done.data);
+    const secondRun = await processor.process(done.data);
+    expect(secondRun).toEqual(firstRun);
+    expect(firstRun).toEqual([`chat.notification.requested:${sent[0].id}:${offline}`]);
+
+    const reader = await readNotifications(conversationId);
+    try {
+      await expectEventually(() =>
+        expect(reader.seen.filter((e) => e.id === firstRun[0]).length).toBe(3),
+      );
+      expect(distinctIds(reader.seen).size).toBe(3); // one per message, for the offline user
+    } finally {
+      await reader.stop();
+    }
+  }, 60_000);
+});
