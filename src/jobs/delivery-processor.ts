@@ -6,17 +6,18 @@ import { notificationRequested } from '../events/chat-events';
 import type { EventPublisher } from '../events/event-publisher';
 import { MessageSchema } from '../messages/message.schema';
 import type { DeliveryJob } from './delivery-queue';
+import type { NotificationLedger } from './notification-ledger';
 import type { PresenceReader } from './presence-reader';
 
 /**
  * The effect of one delivery job: a `chat.notification.requested` event for each recipient
  * (participants but the sender) with no live socket.
  *
- * Idempotent: everything comes from the stored message and conversation, and each event id is
- * `<messageId>:<userId>` (namespaced by type), so a re-run (a stalled job, a retry after a
- * partial publish) publishes the same events again and consumers deduplicate by id. Who is
- * offline is read at run time, so a re-run may notify a different set; never two ids for one
- * (message, recipient).
+ * Idempotent: a job whose events were published and recorded in the ledger publishes nothing
+ * when it runs again (a stalled job, a retry). In the window between Kafka's acknowledgement
+ * and the ledger write, a re-run publishes the same events again: everything comes from the
+ * stored message and conversation, and each event id is `<messageId>:<userId>` (namespaced by
+ * type), so consumers deduplicate by id. Never two ids for one (message, recipient).
  */
 export class DeliveryProcessor {
   private readonly messages: mongo.Collection;
@@ -27,6 +28,7 @@ export class DeliveryProcessor {
     connection: Connection,
     private readonly presence: PresenceReader,
     private readonly publisher: EventPublisher,
+    private readonly ledger: NotificationLedger,
     registry: Registry,
   ) {
     const named = (schema: { get(key: 'collection'): unknown }) =>
@@ -35,13 +37,15 @@ export class DeliveryProcessor {
     this.conversations = named(ConversationSchema);
     this.requested = new Counter({
       name: 'parley_notifications_requested_total',
-      help: 'chat.notification.requested events published (re-runs count again)',
+      help: 'chat.notification.requested events published',
       registers: [registry],
     });
   }
 
   /** Runs the job; answers the ids of the events it published. */
   async process(job: DeliveryJob): Promise<string[]> {
+    const done = await this.ledger.recorded(job.messageId);
+    if (done) return done;
     const byId = (c: mongo.Collection, id: string) =>
       /^[0-9a-f]{24}$/i.test(id) ? c.findOne({ _id: new Types.ObjectId(id) }) : null;
     const [message, conversation] = await Promise.all([
@@ -67,6 +71,9 @@ export class DeliveryProcessor {
       .map((u) => notificationRequested(notified, u, preview));
     await this.publisher.publish(events);
     this.requested.inc(events.length);
-    return events.map((e) => e.id);
+    const ids = events.map((e) => e.id);
+    // Published is done: a ledger that cannot record only leaves a re-run to publish again.
+    await this.ledger.record(job.messageId, ids).catch(() => undefined);
+    return ids;
   }
 }

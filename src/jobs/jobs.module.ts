@@ -16,6 +16,7 @@ import { LOGGER, MONGO_CONNECTION, REDIS } from '../infra/tokens';
 import { DeliveryProcessor } from './delivery-processor';
 import { DeliveryQueue } from './delivery-queue';
 import { DeliveryWorker } from './delivery-worker';
+import { RedisNotificationLedger } from './notification-ledger';
 import { RedisPresenceStore } from '../presence/presence.redis-store';
 import { PRESENCE_READER, PresenceReader } from './presence-reader';
 
@@ -42,9 +43,22 @@ import { PRESENCE_READER, PresenceReader } from './presence-reader';
     },
     {
       provide: DeliveryProcessor,
-      inject: [MONGO_CONNECTION, PRESENCE_READER, EventPublisher, MetricsService],
-      useFactory: (c: Connection, p: PresenceReader, e: EventPublisher, m: MetricsService) =>
-        new DeliveryProcessor(c, p, e, m.registry),
+      inject: [MONGO_CONNECTION, PRESENCE_READER, EventPublisher, REDIS, AppConfig, MetricsService],
+      useFactory: (
+        c: Connection,
+        p: PresenceReader,
+        e: EventPublisher,
+        redis: Redis,
+        config: AppConfig,
+        m: MetricsService,
+      ) =>
+        new DeliveryProcessor(
+          c,
+          p,
+          e,
+          new RedisNotificationLedger(redis, config.cluster.prefix),
+          m.registry,
+        ),
     },
     {
       provide: DeliveryWorker,
