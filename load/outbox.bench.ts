@@ -19,9 +19,8 @@ import { percentile, Row, throughput } from './lib/measure';
 import { BenchNode, post, startNode, token } from './lib/node';
 import { stackEnv, withDatabase } from './lib/stack';
 
-// 64 in flight stalls the send path of the current tree (the actor, not the relay: it stalls
-// with the relay and workers off too); 8 measures the same comparison.
-const IN_FLIGHT = 8;
+// Sends in flight: enough to keep a node's actors batching.
+const IN_FLIGHT = 32;
 const log = (what: string) => console.error(`${new Date().toISOString()} outbox: ${what}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

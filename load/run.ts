@@ -10,11 +10,13 @@ import { ROOT } from './lib/stack';
 import { fanoutBench } from './fanout.bench';
 import { outboxBench } from './outbox.bench';
 import { restSendBench } from './rest-send.bench';
+import { stormBench } from './storm.bench';
 
 const benches: Record<string, (quick: boolean) => Promise<Row[]>> = {
   'rest-send': restSendBench,
   fanout: fanoutBench,
   outbox: outboxBench,
+  storm: stormBench,
 };
 
 async function main(): Promise<void> {
