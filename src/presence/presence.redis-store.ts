@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { PresenceView, Transition } from './presence-record';
 import type { PresenceReader } from '../jobs/presence-reader';
@@ -54,8 +53,11 @@ redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return at
 `;
 
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-const SHAS = new Map([SOCKETS, COMMIT].map((lua) => [lua, sha1(lua)]));
+/** The scripts as ioredis commands (EVALSHA, and EVAL again after a Redis restart). */
+type Scripted = Redis & {
+  parleyPresenceSockets(...keysAndArgs: (string | number)[]): Promise<number>;
+  parleyPresenceCommit(...keysAndArgs: (string | number)[]): Promise<string | null>;
+};
 
 /**
  * The presence of one cluster in Redis, every key under `<prefix>:presence:`:
@@ -69,12 +71,17 @@ const SHAS = new Map([SOCKETS, COMMIT].map((lua) => [lua, sha1(lua)]));
  */
 export class RedisPresenceStore implements PresenceStore, PresenceReader {
   private readonly key: string;
+  private readonly scripted: Scripted;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.key = `${prefix}:presence`;
+    // defineCommand is idempotent per name: several stores may share one client.
+    redis.defineCommand('parleyPresenceSockets', { numberOfKeys: 5, lua: SOCKETS });
+    redis.defineCommand('parleyPresenceCommit', { numberOfKeys: 3, lua: COMMIT });
+    this.scripted = redis as Scripted;
   }
 
   addSockets(nodeId: string, userId: string, delta: number, now: number, due: number) {
@@ -87,7 +94,7 @@ export class RedisPresenceStore implements PresenceStore, PresenceReader {
 
   async commit(userId: string, now: number): Promise<number | undefined> {
     const keys = [this.k('sockets', userId), this.k('state', userId), this.k('pending')];
-    const at = await this.run(COMMIT, keys, [userId, now, STATE_TTL_MS]);
+    const at = await this.scripted.parleyPresenceCommit(...keys, userId, now, STATE_TTL_MS);
     return at === null ? undefined : Number(at);
   }
 
@@ -164,18 +171,16 @@ export class RedisPresenceStore implements PresenceStore, PresenceReader {
       this.k('nodes'),
       this.k('pending'),
     ];
-    const result = await this.run(SOCKETS, keys, [nodeId, userId, mode, n, now, due]);
+    const result = await this.scripted.parleyPresenceSockets(
+      ...keys,
+      nodeId,
+      userId,
+      mode,
+      n,
+      now,
+      due,
+    );
     return result === 1 ? 'online' : result === 2 ? 'pending' : undefined;
-  }
-
-  /** EVALSHA, and EVAL (which caches the script again) after a Redis restart emptied it. */
-  private async run(lua: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.redis.evalsha(SHAS.get(lua)!, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-      return this.redis.eval(lua, keys.length, ...keys, ...args);
-    }
   }
 
   private k(...parts: string[]): string {
