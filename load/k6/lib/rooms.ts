@@ -1,0 +1,310 @@
+/*
+ * The room scenarios (S2 fan-out, S3 latency, S4 cross-node, S5 reconnect storm, S6 over
+ * sockets): setup creates `rooms` groups of `roomSize` test users over REST; then every VU
+ * plays one member of one room with one socket, on a timeline every VU shares:
+ *
+ *   setup ─ warm-up (connect) ─ startAt ─ sending window (open loop) ─ stopAt ─ drain ─ audit
+ *
+ * Senders (the first `senders` members) send on a fixed schedule, each message stamped with
+ * when it was due; every member (the sender's own socket included, as the contract says)
+ * times each `message:new` from that stamp. At the end each member asks `sync` for everything
+ * after what it saw: what comes back was stored but never reached it (`parley_messages_missing`).
+ */
+import exec from 'k6/execution';
+import { Counter, Rate, Trend } from 'k6/metrics';
+import type { Options } from 'k6/options';
+import { setTimeout } from 'k6/timers';
+import {
+  dueAt,
+  memberOf,
+  readStamp,
+  SeqLog,
+  stampContent,
+  type ChatMessage,
+  type SyncAnswer,
+} from './chat.ts';
+import { baseUrl, count, duration, real, seconds } from './env.ts';
+import { ChatConnection } from './k6-chat.ts';
+import { newRunId, requireUsers, token } from './identity.ts';
+import { createRooms } from './rest.ts';
+
+/** Send (when it was due) → `message:new` at a member, per delivery. */
+export const deliveryMs = new Trend('parley_delivery_ms', true);
+export const deliveries = new Counter('parley_deliveries');
+/** A `message:new` a member had already seen (the contract delivers each once per socket). */
+export const duplicates = new Counter('parley_duplicates');
+/** Stored messages a member never received, live or by recovery, by the end of the drain. */
+export const missing = new Counter('parley_messages_missing');
+/** Share of members that could run the final audit (connected, `sync` answered). */
+export const auditOk = new Rate('parley_audit_ok');
+/** Sends acknowledged `{ ok: true }`: the message is durably stored. */
+export const stored = new Counter('parley_messages_stored');
+/** Sends that were due while the sender's socket was down (not sent, not counted as load). */
+export const skipped = new Counter('parley_sends_skipped');
+/** How late the generator sent against the schedule: a large lag means k6 itself was the limit. */
+export const sendLag = new Trend('parley_send_lag_ms', true);
+/** S5: messages a reconnected member got from `sync`, not live. */
+export const recovered = new Counter('parley_messages_recovered');
+/** S5: from a drop to the end of the `sync` that caught up, per reconnect. */
+export const recoveryMs = new Trend('parley_recovery_ms', true);
+export const recoveryOk = new Rate('parley_recovery_ok');
+/** S5: messages `sync` returned that the member already had, per reconnect. */
+export const resent = new Trend('parley_resent_per_reconnect');
+
+const MAX_SYNC_PAGES = 1000;
+const RECONNECT_DELAY_MS = 1000;
+
+export interface RoomsConfig {
+  /** Members connect to these in turn (by VU), so with two URLs every room spans both. */
+  urls: string[];
+  rooms: number;
+  roomSize: number;
+  /** Members of each room that get a VU and a socket (the others exist but stay away). */
+  members: number;
+  /** The first `senders` members send. */
+  senders: number;
+  /** Messages per second per room, shared by its senders. */
+  rate: number;
+  messageBytes: number;
+  warmupMs: number;
+  sendMs: number;
+  drainMs: number;
+  ackTimeoutMs: number;
+  /** Follow the README's client: `sync` on reconnect, on a gap and on `sync:required`. */
+  recover: boolean;
+  /** S5: at `atMs` into the sending window, `fraction` of the members drop their socket and
+   * reconnect within `spreadMs`. */
+  storm?: { atMs: number; fraction: number; spreadMs: number };
+}
+
+export type RoomsDefaults = Pick<RoomsConfig, 'rooms' | 'roomSize' | 'senders' | 'rate'> &
+  Partial<Pick<RoomsConfig, 'members' | 'recover' | 'urls'>> & { duration?: string };
+
+/** The configuration from PARLEY_* variables, with the scenario's defaults. */
+export function roomsConfig(defaults: RoomsDefaults): RoomsConfig {
+  const roomSize = count('PARLEY_ROOM_SIZE', defaults.roomSize, 2);
+  const members = Math.min(roomSize, count('PARLEY_MEMBERS', defaults.members ?? roomSize));
+  const senders = count('PARLEY_SENDERS', defaults.senders);
+  if (senders > members) throw new Error('PARLEY_SENDERS must not exceed the connected members');
+  return {
+    urls: defaults.urls ?? [baseUrl()],
+    rooms: count('PARLEY_ROOMS', defaults.rooms),
+    roomSize,
+    members,
+    senders,
+    rate: real('PARLEY_RATE', defaults.rate, 0.001),
+    messageBytes: count('PARLEY_MESSAGE_BYTES', 200, 0),
+    warmupMs: duration('PARLEY_WARMUP', '10s'),
+    sendMs: duration('PARLEY_DURATION', defaults.duration ?? '1m'),
+    drainMs: duration('PARLEY_DRAIN', '5s'),
+    ackTimeoutMs: duration('PARLEY_ACK_TIMEOUT', '10s'),
+    recover: defaults.recover ?? false,
+  };
+}
+
+/** One VU per connected member, one iteration each, long enough for the whole timeline. */
+export function roomsOptions(cfg: RoomsConfig, thresholds: Options['thresholds']): Options {
+  const timeline = cfg.warmupMs + cfg.sendMs + cfg.drainMs + 2 * cfg.ackTimeoutMs;
+  return {
+    setupTimeout: '10m',
+    scenarios: {
+      members: {
+        executor: 'per-vu-iterations',
+        vus: cfg.rooms * cfg.members,
+        iterations: 1,
+        maxDuration: seconds(timeline + 60_000),
+        gracefulStop: '30s',
+      },
+    },
+    thresholds,
+    summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(99)', 'p(99.9)', 'max'],
+  };
+}
+
+export interface RoomsData {
+  runId: string;
+  rooms: string[];
+  /** When the sending window opens (ms since the epoch); setup end + warm-up. */
+  startAt: number;
+}
+
+export function setupRooms(cfg: RoomsConfig): RoomsData {
+  const runId = newRunId();
+  requireUsers(cfg.rooms * cfg.roomSize);
+  const rooms = createRooms(cfg.urls[0], runId, cfg.rooms, cfg.roomSize);
+  return { runId, rooms, startAt: Date.now() + cfg.warmupMs };
+}
+
+/** The VU body: plays its member until the audit, then closes. */
+export function runMember(cfg: RoomsConfig, data: RoomsData): void {
+  const vu = exec.vu.idInTest - 1;
+  const { room, member } = memberOf(vu, cfg.members);
+  const conversationId = data.rooms[room];
+  if (conversationId === undefined) return;
+  const user = room * cfg.roomSize + member;
+  const node = vu % cfg.urls.length;
+  const tags = { node: `n${node + 1}` };
+  const stopAt = data.startAt + cfg.sendMs;
+  const auditAt = stopAt + cfg.drainMs;
+  const log = new SeqLog();
+  let conn: ChatConnection;
+  let droppedAt: number | undefined;
+  let syncing = false;
+  let syncAgain = false;
+
+  /** Pages `sync` from the log's cursor; `fresh` sees what the member did not have. */
+  function sync(fresh: (m: ChatMessage) => void, done: (ok: boolean, repeats: number) => void) {
+    if (syncing) {
+      syncAgain = true;
+      return;
+    }
+    syncing = true;
+    let repeats = 0;
+    let pages = 0;
+    const finish = (ok: boolean) => {
+      syncing = false;
+      if (ok && syncAgain) {
+        syncAgain = false;
+        return sync(fresh, (again, more) => done(again, repeats + more));
+      }
+      done(ok, repeats);
+    };
+    const page = (): boolean =>
+      conn.command<SyncAnswer>('sync', { cursors: { [conversationId]: log.cursor } }, (answer) => {
+        if (!answer.ok) return finish(false);
+        const got = answer.data[conversationId] ?? { messages: [], hasMore: false };
+        for (const m of got.messages) {
+          if (m.conversationId !== conversationId || !log.see(m.seq)) repeats++;
+          else fresh(m);
+        }
+        if (!got.hasMore) return finish(true);
+        if (++pages >= MAX_SYNC_PAGES || !page()) finish(false);
+      });
+    if (!page()) finish(false);
+  }
+
+  function recover(): void {
+    const since = droppedAt;
+    droppedAt = undefined;
+    sync(
+      () => recovered.add(1, tags),
+      (ok, repeats) => {
+        if (since === undefined) return;
+        recoveryOk.add(ok, tags);
+        if (ok) {
+          recoveryMs.add(Date.now() - since, tags);
+          resent.add(repeats, tags);
+        }
+      },
+    );
+  }
+
+  function onLive(m: ChatMessage): void {
+    if (m.conversationId !== conversationId) return;
+    if (!log.see(m.seq)) return void duplicates.add(1, tags);
+    deliveries.add(1, tags);
+    const stamp = readStamp(m.content);
+    if (stamp) {
+      const cross = stamp.origin.split('.')[0] === String(node) ? 'no' : 'yes';
+      deliveryMs.add(Date.now() - stamp.dueAt, { ...tags, cross });
+    }
+    if (cfg.recover && log.gaps > 0)
+      sync(
+        () => recovered.add(1, tags),
+        () => undefined,
+      );
+  }
+
+  function connect(): void {
+    conn = new ChatConnection(
+      { url: cfg.urls[node], token: token(data.runId, user), tags, ackTimeoutMs: cfg.ackTimeoutMs },
+      {
+        connect: () => {
+          if (cfg.recover && droppedAt !== undefined) recover();
+        },
+        event: (name, payload) => {
+          if (name === 'message:new') onLive(payload as ChatMessage);
+          else if (name === 'sync:required' && cfg.recover) {
+            sync(
+              () => recovered.add(1, tags),
+              () => undefined,
+            );
+          }
+        },
+        closed: (_reason, expected) => {
+          // A connection the server or network ended: reconnect and recover, as a client would.
+          if (expected || !cfg.recover || Date.now() >= auditAt) return;
+          droppedAt = Date.now();
+          setTimeout(connect, RECONNECT_DELAY_MS);
+        },
+      },
+    );
+  }
+
+  connect();
+  if (member < cfg.senders) scheduleSends();
+  if (cfg.storm && stormPicks(vu, cfg.storm.fraction)) {
+    const { atMs, spreadMs } = cfg.storm;
+    setTimeout(
+      () => {
+        droppedAt = Date.now();
+        conn.drop();
+        setTimeout(connect, Math.random() * spreadMs);
+      },
+      data.startAt + atMs - Date.now(),
+    );
+  }
+  setTimeout(audit, auditAt - Date.now());
+
+  function scheduleSends(): void {
+    let k = 0;
+    const next = () => {
+      const due = dueAt(data.startAt, cfg.rate, cfg.senders, member, k);
+      if (due >= stopAt) return;
+      setTimeout(
+        () => {
+          sendLag.add(Date.now() - due, tags);
+          const sentNow = conn.command<ChatMessage>(
+            'message:send',
+            {
+              conversationId,
+              content: stampContent(due, `${node}.${vu}`, cfg.messageBytes),
+              clientMessageId: `${data.runId}.${vu}.${k}`,
+            },
+            (answer) => {
+              if (answer.ok) stored.add(1, tags);
+            },
+          );
+          if (!sentNow) skipped.add(1, tags);
+          k++;
+          next();
+        },
+        Math.max(0, due - Date.now()),
+      );
+    };
+    next();
+  }
+
+  function audit(): void {
+    // A recovery still paging finishes first (each page is bounded by the ack timeout).
+    if (syncing && conn.connected) return void setTimeout(audit, 50);
+    if (!conn.connected) {
+      auditOk.add(false, tags);
+      return conn.close();
+    }
+    let never = 0;
+    sync(
+      () => never++,
+      (ok) => {
+        auditOk.add(ok, tags);
+        if (ok) missing.add(never, tags);
+        conn.close();
+      },
+    );
+  }
+}
+
+/** Spreads a storm's drops evenly over VU numbers (golden-ratio sequence), reproducibly. */
+function stormPicks(vu: number, fraction: number): boolean {
+  return (vu * 0.6180339887498949) % 1 < fraction;
+}
