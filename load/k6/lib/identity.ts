@@ -31,7 +31,7 @@ const fileTokens: string[] = file
     )
   : [];
 
-const signed = new Map<number, string>();
+const signed = new Map<string, string>();
 
 /** A fresh run id (20 hex digits): it names this run's users, rooms and clientMessageIds. */
 export function newRunId(): string {
@@ -52,7 +52,8 @@ export function userId(runId: string, index: number): string {
 
 export function token(runId: string, index: number): string {
   if (file) return tokenAt(index);
-  let t = signed.get(index);
+  const key = `${runId}:${index}`;
+  let t = signed.get(key);
   if (t === undefined) {
     const now = Math.floor(Date.now() / 1000);
     t = signToken(
@@ -60,7 +61,7 @@ export function token(runId: string, index: number): string {
       (s) => encoding.b64encode(s, 'rawurl'),
       (input) => crypto.hmac('sha256', secret!, input, 'base64rawurl'),
     );
-    signed.set(index, t);
+    signed.set(key, t);
   }
   return t;
 }
