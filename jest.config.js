@@ -25,6 +25,8 @@ module.exports = {
       ...ts,
       displayName: 'unit',
       testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
+      // The k6 glue (load/k6/lib) runs in jest on a Node stand-in of the k6 API.
+      moduleNameMapper: { '^k6(/.*)?$': '<rootDir>/test/unit/k6/k6-shim.ts' },
     },
     {
       ...ts,
