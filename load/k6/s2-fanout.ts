@@ -11,6 +11,7 @@ import { real } from './lib/env.ts';
 import { roomsConfig, roomsOptions, runMember, setupRooms, type RoomsData } from './lib/rooms.ts';
 
 const cfg = roomsConfig({ rooms: 20, roomSize: 10, senders: 2, rate: 4 });
+const lagP99 = real('PARLEY_LAG_P99_MS', 50, 1);
 const p99 = real('PARLEY_P99_MS', 100, 1);
 
 export const options = roomsOptions(cfg, {
@@ -20,7 +21,7 @@ export const options = roomsOptions(cfg, {
   parley_messages_missing: ['count==0'],
   parley_audit_ok: ['rate>0.99'],
   parley_socket_drops: ['count==0'],
-  parley_send_lag_ms: ['p(99)<50'],
+  parley_send_lag_ms: [`p(99)<${lagP99}`],
 });
 
 export function setup(): RoomsData {
