@@ -16,6 +16,8 @@ const ts = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esm.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // The k6 scripts (load/k6) run in jest on a Node stand-in of the k6 API.
+  moduleNameMapper: { '^k6(/.*)?$': '<rootDir>/test/support/k6-shim.ts' },
   testEnvironment: 'node',
 };
 
@@ -25,8 +27,6 @@ module.exports = {
       ...ts,
       displayName: 'unit',
       testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
-      // The k6 glue (load/k6/lib) runs in jest on a Node stand-in of the k6 API.
-      moduleNameMapper: { '^k6(/.*)?$': '<rootDir>/test/unit/k6/k6-shim.ts' },
     },
     {
       ...ts,

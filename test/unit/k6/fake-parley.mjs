@@ -1,5 +1,5 @@
 // A stand-in for Parley's contract, small enough to reason about, for the k6 glue specs:
-// POST /conversations (groups), and on Socket.IO /chat `message:send` (gap-free seq, ack after
+// POST /conversations (groups), POST /conversations/:id/messages, and on Socket.IO /chat `message:send` (gap-free seq, ack after
 // "storing", `message:new` to every member socket, the sender's included) and `sync` (pages
 // of PAGE after each cursor). Tokens are checked like Parley does (HS256, aud chat, sub, exp).
 // It runs in its own process because the k6 HTTP shim blocks the test's event loop.
@@ -30,6 +30,22 @@ async function userOf(token) {
   return payload.sub;
 }
 
+/** Stores a send once per clientMessageId, with the next seq. */
+function store(c, conversationId, senderId, { content, clientMessageId }) {
+  const seen = c.messages.find((m) => m.clientMessageId === clientMessageId);
+  if (seen) return { message: seen, fresh: false };
+  const message = {
+    id: randomBytes(12).toString('hex'),
+    conversationId,
+    seq: c.messages.length + 1,
+    senderId,
+    content,
+    clientMessageId,
+  };
+  c.messages.push(message);
+  return { message, fresh: true };
+}
+
 const http = createServer((req, res) => {
   const answer = (status, body) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -44,7 +60,7 @@ const http = createServer((req, res) => {
         Object.fromEntries([...conversations].map(([id, c]) => [id, c.messages.length])),
       );
     }
-    if (req.method !== 'POST' || req.url !== '/conversations') return answer(404, {});
+    if (req.method !== 'POST') return answer(404, {});
     let user;
     try {
       user = await userOf((req.headers.authorization ?? '').replace(/^Bearer /, ''));
@@ -52,6 +68,13 @@ const http = createServer((req, res) => {
       return answer(401, { code: 'unauthorized' });
     }
     const body = JSON.parse(text);
+    const post = /^\/conversations\/([0-9a-f]{24})\/messages$/.exec(req.url);
+    if (post) {
+      const c = conversations.get(post[1]);
+      if (!c || !c.members.has(user)) return answer(404, { code: 'not_found' });
+      return answer(201, store(c, post[1], user, body).message);
+    }
+    if (req.url !== '/conversations') return answer(404, {});
     const id = randomBytes(12).toString('hex');
     conversations.set(id, { members: new Set([user, ...body.participants]), messages: [] });
     firstConversation ??= id;
@@ -88,18 +111,9 @@ chat.on('connection', (socket) => {
     if (!c || !c.members.has(socket.data.userId)) {
       return ack({ ok: false, error: { code: 'not_found', message: 'no such conversation' } });
     }
-    const seen = c.messages.find((m) => m.clientMessageId === p.clientMessageId);
-    if (seen) return ack({ ok: true, data: seen });
-    const message = {
-      id: randomBytes(12).toString('hex'),
-      conversationId: p.conversationId,
-      seq: c.messages.length + 1,
-      senderId: socket.data.userId,
-      content: p.content,
-      clientMessageId: p.clientMessageId,
-    };
-    c.messages.push(message);
+    const { message, fresh } = store(c, p.conversationId, socket.data.userId, p);
     ack({ ok: true, data: message });
+    if (!fresh) return;
     const skip = p.conversationId === firstConversation && message.seq === skipSeq;
     let victim;
     for (const s of sockets.get(p.conversationId) ?? []) {

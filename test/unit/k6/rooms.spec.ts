@@ -1,6 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import k6, { resetSamples, samples, type Sample } from './k6-shim';
+import k6, { resetSamples, samples, type Sample } from '../../support/k6-shim';
+import { FAKE_SECRET, fakeParley } from './fake';
 
 /*
  * The k6 room scenarios' glue (load/k6/lib/rooms.ts, k6-chat.ts, identity.ts, rest.ts) run
@@ -9,8 +8,6 @@ import k6, { resetSamples, samples, type Sample } from './k6-shim';
  * runs the real timeline. The metrics each run records are checked against what the fake
  * server did, including a broadcast it deliberately lost.
  */
-
-const SECRET = 'rooms-spec-secret-0123456789abcdefgh';
 
 // The modules under test are loaded at run time (after __ENV is set, as k6 sets it before
 // the init stage) and typed here by hand: the root type-check leaves load/k6 to its own.
@@ -44,22 +41,6 @@ async function eventually(check: () => boolean, ms = 15_000): Promise<void> {
   }
 }
 
-function startFake(
-  env: Record<string, string> = {},
-): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(__dirname, 'fake-parley.mjs')], {
-    env: { PATH: process.env.PATH, SECRET, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`fake-parley exited with ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const m = /ready (\d+)/.exec(String(chunk));
-      if (m) resolve({ url: `http://127.0.0.1:${m[1]}`, child });
-    });
-  });
-}
-
 /** setup, then one VU per member, then waits for every member's audit. */
 async function run(
   rooms: RoomsModule,
@@ -80,7 +61,7 @@ async function run(
 }
 
 const baseEnv: Record<string, string> = {
-  PARLEY_TOKEN_SECRET: SECRET,
+  PARLEY_TOKEN_SECRET: FAKE_SECRET,
   PARLEY_WARMUP: '700ms',
   PARLEY_DURATION: '1s',
   PARLEY_DRAIN: '400ms',
@@ -92,19 +73,15 @@ jest.setTimeout(30_000);
 
 describe('k6 room scenarios (rooms.ts) against a fake Parley', () => {
   let rooms: RoomsModule;
-  const children: ChildProcess[] = [];
-  const fake = async (env?: Record<string, string>) => {
-    const started = await startFake(env);
-    children.push(started.child);
-    return started.url;
-  };
+  const fakes = fakeParley();
+  const fake = fakes.start;
 
   beforeAll(async () => {
     (globalThis as { __ENV?: Record<string, string> }).__ENV = baseEnv;
     rooms = (await import(ROOMS_MODULE)) as RoomsModule;
   });
   beforeEach(() => resetSamples());
-  afterAll(() => children.forEach((c) => c.kill('SIGTERM')));
+  afterAll(() => fakes.stop());
 
   it('S2: every stored message reaches every member once, timed from its stamp', async () => {
     const cfg = await run(rooms, await fake(), false);
