@@ -28,7 +28,10 @@ import {
 const mode = text('PARLEY_MODE', 'socket');
 if (mode !== 'socket' && mode !== 'rest') throw new Error('PARLEY_MODE must be socket or rest');
 // Private rooms of two: only the sender connects (or posts).
-const cfg = roomsConfig({ rooms: 20, roomSize: 2, members: 1, senders: 1, rate: 5 });
+const cfg = roomsConfig(
+  { rooms: 20, roomSize: 2, senders: 1, rate: 5 },
+  { roomSize: 2, members: 1, senders: 1 },
+);
 const lagP99 = real('PARLEY_LAG_P99_MS', 50, 1);
 const ackP99 = real('PARLEY_ACK_P99_MS', 500, 1);
 const total = cfg.rooms * cfg.rate;

@@ -46,12 +46,16 @@ export class ChatConnection {
   private everConnected = false;
   private leaving = false;
   private ended = false;
+  /** Why the session ended, as the client saw it (a server disconnect, a parse error...). */
+  private reason?: string;
+  private readonly url: string;
 
   constructor(
     params: ChatParams,
     private readonly handlers: ChatHandlers = {},
   ) {
     this.tags = params.tags ?? {};
+    this.url = params.url;
     const ackTimeoutMs = params.ackTimeoutMs ?? 10_000;
     this.ws = new WebSocket(engineUrl(params.url), null, { tags: this.tags });
     this.client = new SocketIoClient(
@@ -72,15 +76,16 @@ export class ChatConnection {
           handlers.refused?.(error);
         },
         event: (name, args) => handlers.event?.(name, args[0]),
+        disconnect: (reason) => (this.reason = reason),
       },
     );
     this.ws.onmessage = (e) => {
       if (e && typeof e.data === 'string') this.client.receive(e.data, Date.now());
     };
     this.ws.onerror = (e) => {
-      if (!this.settled) console.warn(`parley: ${params.url}: ${e?.error ?? 'websocket error'}`);
+      if (!this.settled) console.warn(`parley: ${this.url}: ${e?.error ?? 'websocket error'}`);
     };
-    this.ws.onclose = () => this.finish('transport close');
+    this.ws.onclose = () => this.finish();
     this.timer = setInterval(() => {
       const now = Date.now();
       this.client.expireAcks(now, ackTimeoutMs);
@@ -134,14 +139,17 @@ export class ChatConnection {
     if (ok) connectMs.add(Date.now() - this.started, this.tags);
   }
 
-  private finish(reason: string): void {
+  private finish(): void {
     if (this.ended) return;
     this.ended = true;
     clearInterval(this.timer);
-    this.client.transportClosed(reason);
+    this.client.transportClosed();
+    const reason = this.reason ?? 'transport close';
     this.settle(false, reason);
+    const dropped = this.everConnected && !this.leaving;
+    if (dropped) console.warn(`parley: ${this.url}: connection lost (${reason})`);
     // Zero for the others, so a run without drops still shows (and passes) the threshold.
-    socketDrops.add(this.everConnected && !this.leaving ? 1 : 0, this.tags);
+    socketDrops.add(dropped ? 1 : 0, this.tags);
     this.handlers.closed?.(reason, this.leaving);
   }
 }

@@ -13,7 +13,7 @@
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
-import { setTimeout } from 'k6/timers';
+import { clearTimeout, setTimeout } from 'k6/timers';
 import {
   dueAt,
   memberOf,
@@ -78,13 +78,19 @@ export interface RoomsConfig {
 }
 
 export type RoomsDefaults = Pick<RoomsConfig, 'rooms' | 'roomSize' | 'senders' | 'rate'> &
-  Partial<Pick<RoomsConfig, 'members' | 'recover' | 'urls'>> & { duration?: string };
+  Partial<Pick<RoomsConfig, 'recover' | 'urls'>> & { duration?: string };
 
-/** The configuration from PARLEY_* variables, with the scenario's defaults. */
-export function roomsConfig(defaults: RoomsDefaults): RoomsConfig {
-  const roomSize = count('PARLEY_ROOM_SIZE', defaults.roomSize, 2);
-  const members = Math.min(roomSize, count('PARLEY_MEMBERS', defaults.members ?? roomSize));
-  const senders = count('PARLEY_SENDERS', defaults.senders);
+/**
+ * The configuration from PARLEY_* variables, with the scenario's defaults; `fixed` shapes
+ * the scenario does not let the environment change (S6: one sender alone in a room of two).
+ */
+export function roomsConfig(
+  defaults: RoomsDefaults,
+  fixed: Partial<Pick<RoomsConfig, 'roomSize' | 'members' | 'senders'>> = {},
+): RoomsConfig {
+  const roomSize = fixed.roomSize ?? count('PARLEY_ROOM_SIZE', defaults.roomSize, 2);
+  const members = Math.min(roomSize, fixed.members ?? roomSize);
+  const senders = fixed.senders ?? count('PARLEY_SENDERS', defaults.senders);
   if (senders > members) throw new Error('PARLEY_SENDERS must not exceed the connected members');
   return {
     urls: defaults.urls ?? [baseUrl()],
@@ -147,7 +153,10 @@ export function runMember(cfg: RoomsConfig, data: RoomsData): void {
   const stopAt = data.startAt + cfg.sendMs;
   const auditAt = stopAt + cfg.drainMs;
   const log = new SeqLog();
-  let conn: ChatConnection;
+  let conn!: ChatConnection;
+  let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set by the audit: no connection is opened after it. */
+  let finished = false;
   let droppedAt: number | undefined;
   let syncing = false;
   let syncAgain = false;
@@ -215,7 +224,19 @@ export function runMember(cfg: RoomsConfig, data: RoomsData): void {
       );
   }
 
+  /** One pending reconnect at most, whoever asks (a drop, the storm). */
+  function reconnectIn(ms: number): void {
+    if (reconnectTimer !== undefined) clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      connect();
+    }, ms);
+  }
+
   function connect(): void {
+    if (finished) return;
+    // One connection per member: a live one is dropped before its replacement opens.
+    if (conn !== undefined && conn.client.state !== 'closed') conn.drop();
     conn = new ChatConnection(
       { url: cfg.urls[node], token: token(data.runId, user), tags, ackTimeoutMs: cfg.ackTimeoutMs },
       {
@@ -235,7 +256,7 @@ export function runMember(cfg: RoomsConfig, data: RoomsData): void {
           // A connection the server or network ended: reconnect and recover, as a client would.
           if (expected || !cfg.recover || Date.now() >= auditAt) return;
           droppedAt = Date.now();
-          setTimeout(connect, RECONNECT_DELAY_MS);
+          reconnectIn(RECONNECT_DELAY_MS);
         },
       },
     );
@@ -249,7 +270,7 @@ export function runMember(cfg: RoomsConfig, data: RoomsData): void {
       () => {
         droppedAt = Date.now();
         conn.drop();
-        setTimeout(connect, Math.random() * spreadMs);
+        reconnectIn(Math.random() * spreadMs);
       },
       data.startAt + atMs - Date.now(),
     );
@@ -288,6 +309,8 @@ export function runMember(cfg: RoomsConfig, data: RoomsData): void {
   function audit(): void {
     // A recovery still paging finishes first (each page is bounded by the ack timeout).
     if (syncing && conn.connected) return void setTimeout(audit, 50);
+    finished = true;
+    if (reconnectTimer !== undefined) clearTimeout(reconnectTimer);
     if (!conn.connected) {
       auditOk.add(false, tags);
       return conn.close();
