@@ -62,7 +62,11 @@ export class ChatConnection {
       {
         nsp: CHAT_NAMESPACE,
         auth: { token: params.token },
-        send: (frame) => this.ws.send(frame),
+        // A frame for a socket already closing is dropped, as a browser would; its ack (if
+        // any) then fails when the close arrives.
+        send: (frame) => {
+          if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+        },
         close: () => this.ws.close(),
       },
       {
@@ -126,9 +130,14 @@ export class ChatConnection {
     else this.client.disconnect();
   }
 
-  /** Drops the transport without leaving the namespace, as a lost network would. */
+  /**
+   * Drops the transport without leaving the namespace, as a lost network would. From here on
+   * the connection counts as gone: sends are skipped and pending acks fail at once.
+   */
   drop(): void {
     this.leaving = true;
+    this.reason = 'io client drop';
+    this.client.transportClosed(this.reason);
     this.ws.close();
   }
 
