@@ -159,6 +159,7 @@ export const SharedArray = function <T>(_name: string, make: () => T[]): T[] {
 // ---- k6/websockets -------------------------------------------------------------------------
 
 export class WebSocket {
+  static readonly OPEN = 1;
   onopen: () => void = () => undefined;
   onmessage: (e: { data: string }) => void = () => undefined;
   onclose: () => void = () => undefined;
@@ -175,6 +176,10 @@ export class WebSocket {
       this.onclose();
     });
     this.ws.on('error', (err) => this.onerror({ error: err.message }));
+  }
+
+  get readyState(): number {
+    return this.ws.readyState;
   }
 
   send(data: string): void {
