@@ -8,7 +8,8 @@
  *   k6 run -e PARLEY_URL=https://chat.example.test -e PARLEY_TOKEN_SECRET=... load/k6/s2-fanout.ts
  */
 import { real } from './lib/env.ts';
-import { roomsConfig, roomsOptions, runMember, setupRooms, type RoomsData } from './lib/rooms.ts';
+import { runMember } from './lib/room-member.ts';
+import { roomsConfig, roomsOptions, setupRooms, type RoomsData } from './lib/rooms.ts';
 
 const cfg = roomsConfig({ rooms: 20, roomSize: 10, senders: 2, rate: 4 });
 const lagP99 = real('PARLEY_LAG_P99_MS', 50, 1);

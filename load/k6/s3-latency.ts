@@ -8,7 +8,8 @@
  *   k6 run -e PARLEY_URL=... -e PARLEY_TOKEN_SECRET=... -e PARLEY_RATE=2 load/k6/s3-latency.ts
  */
 import { real } from './lib/env.ts';
-import { roomsConfig, roomsOptions, runMember, setupRooms, type RoomsData } from './lib/rooms.ts';
+import { runMember } from './lib/room-member.ts';
+import { roomsConfig, roomsOptions, setupRooms, type RoomsData } from './lib/rooms.ts';
 
 const cfg = roomsConfig({ rooms: 10, roomSize: 10, senders: 1, rate: 2, duration: '2m' });
 const lagP99 = real('PARLEY_LAG_P99_MS', 20, 1);

@@ -9,7 +9,8 @@
  *     -e PARLEY_TOKEN_SECRET=... load/k6/s4-cross-node.ts
  */
 import { baseUrl, real } from './lib/env.ts';
-import { roomsConfig, roomsOptions, runMember, setupRooms, type RoomsData } from './lib/rooms.ts';
+import { runMember } from './lib/room-member.ts';
+import { roomsConfig, roomsOptions, setupRooms, type RoomsData } from './lib/rooms.ts';
 
 const cfg = roomsConfig({
   rooms: 20,

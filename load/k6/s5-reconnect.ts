@@ -9,7 +9,8 @@
  *   k6 run -e PARLEY_URL=... -e PARLEY_TOKEN_SECRET=... -e PARLEY_ROOMS=500 load/k6/s5-reconnect.ts
  */
 import { duration, real } from './lib/env.ts';
-import { roomsConfig, roomsOptions, runMember, setupRooms, type RoomsData } from './lib/rooms.ts';
+import { runMember } from './lib/room-member.ts';
+import { roomsConfig, roomsOptions, setupRooms, type RoomsData } from './lib/rooms.ts';
 
 const cfg = roomsConfig({
   rooms: 50,

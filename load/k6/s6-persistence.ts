@@ -16,14 +16,8 @@ import { stampContent } from './lib/chat.ts';
 import { count, real, seconds, text } from './lib/env.ts';
 import { token } from './lib/identity.ts';
 import { postMessage } from './lib/rest.ts';
-import {
-  roomsConfig,
-  roomsOptions,
-  runMember,
-  setupRooms,
-  stored,
-  type RoomsData,
-} from './lib/rooms.ts';
+import { runMember, stored } from './lib/room-member.ts';
+import { roomsConfig, roomsOptions, setupRooms, type RoomsData } from './lib/rooms.ts';
 
 const mode = text('PARLEY_MODE', 'socket');
 if (mode !== 'socket' && mode !== 'rest') throw new Error('PARLEY_MODE must be socket or rest');

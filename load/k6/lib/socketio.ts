@@ -6,6 +6,10 @@
  * is proven against a real socket.io server (test/unit/k6/socketio-interop.spec.ts). The k6
  * glue (k6-chat.ts) owns the WebSocket and the timers and feeds frames in and out.
  *
+ * Codec and client stay in one file on purpose: k6 needs `.ts` in relative import paths,
+ * which the project's own compile (through the specs) refuses for a value import, so a pure
+ * module here imports no other at run time.
+ *
  * Wire summary (one WebSocket text frame = one Engine.IO packet; the HTTP long-polling
  * transport batches packets with the record separator \x1e, which the decoder also accepts):
  *   server → `0{"sid","upgrades","pingInterval","pingTimeout","maxPayload"}`  Engine.IO open

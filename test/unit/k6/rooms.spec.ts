@@ -2,8 +2,9 @@ import k6, { resetSamples, samples, type Sample } from '../../support/k6-shim';
 import { FAKE_SECRET, fakeParley } from './fake';
 
 /*
- * The k6 room scenarios' glue (load/k6/lib/rooms.ts, k6-chat.ts, identity.ts, rest.ts) run
- * on the Node stand-in of the k6 API (k6-shim.ts) against fake-parley.mjs in another process:
+ * The k6 room scenarios' glue (load/k6/lib/rooms.ts, room-member.ts, k6-chat.ts,
+ * identity.ts, rest.ts) run on the Node stand-in of the k6 API (k6-shim.ts) against
+ * fake-parley.mjs in another process:
  * setup creates the rooms over REST with tokens signed as in k6, then one "VU" per member
  * runs the real timeline. The metrics each run records are checked against what the fake
  * server did, including a broadcast it deliberately lost.
@@ -29,7 +30,7 @@ interface RoomsModule {
   runMember(cfg: RoomsConfig, data: ReturnType<RoomsModule['setupRooms']>): void;
 }
 
-const ROOMS_MODULE = '../../../load/k6/lib/rooms';
+const LIB = '../../../load/k6/lib';
 const list = (name: string): Sample[] => samples.get(name) ?? [];
 const total = (name: string) => list(name).reduce((sum, s) => sum + s.value, 0);
 
@@ -78,7 +79,11 @@ describe('k6 room scenarios (rooms.ts) against a fake Parley', () => {
 
   beforeAll(async () => {
     (globalThis as { __ENV?: Record<string, string> }).__ENV = baseEnv;
-    rooms = (await import(ROOMS_MODULE)) as RoomsModule;
+    const [config, member] = await Promise.all([
+      import(`${LIB}/rooms`),
+      import(`${LIB}/room-member`),
+    ]);
+    rooms = { ...config, ...member } as RoomsModule;
   });
   beforeEach(() => resetSamples());
   afterAll(() => fakes.stop());
