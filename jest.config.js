@@ -16,6 +16,8 @@ const ts = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esm.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // The k6 scripts (load/k6) run in jest on a Node stand-in of the k6 API.
+  moduleNameMapper: { '^k6(/.*)?$': '<rootDir>/test/support/k6-shim.ts' },
   testEnvironment: 'node',
 };
 

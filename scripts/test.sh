@@ -14,6 +14,7 @@ set +a
 npx --no-install eslint .
 npx --no-install prettier --check . --log-level warn
 npx --no-install tsc -p tsconfig.json --noEmit
+npx --no-install tsc -p load/k6/tsconfig.json # the k6 scripts, against @types/k6 only
 npm run --silent build
 
 # Integration and e2e suites share the one local stack (and some stop and restart its
