@@ -1,0 +1,160 @@
+/**
+ * What the scenarios share in one run: the load generator, the one-node Parley and the bare
+ * server (started once, the first scenario that needs them), the S2 maxima that S3 and S4
+ * take their loads from, and the sizes of a quick or a full run.
+ */
+import { Cluster, Room, bareCluster, parleyCluster } from '../cluster';
+import { ClientSpec, Generator, StepResult } from '../generator';
+import { ScenarioOutput } from '../results';
+
+export interface Sizes {
+  /** S1: sockets after each step. */
+  idleSteps: number[];
+  idleSettleMs: number;
+  /** S2: room sizes, and how many sockets each size's rooms hold in total. */
+  roomSizes: number[];
+  fanoutSockets: number;
+  stepMs: number;
+  drainMs: number;
+  maxProbes: number;
+  /** S3 and S4: how long each load level runs. */
+  latencyMs: number;
+  /** S5: sockets dropped and reconnected, messages per second sent meanwhile. */
+  stormSockets: number;
+  stormRate: number;
+  /** A client that has not recovered this long after the reconnect began counts as lost. */
+  stormDeadlineMs: number;
+  /** S6: how long Parley is loaded, sends in flight, and documents the raw driver inserts. */
+  persistMs: number;
+  persistInflight: number;
+  rawDocs: number;
+}
+
+export const QUICK: Sizes = {
+  idleSteps: [500, 1000, 1500, 2000],
+  idleSettleMs: 1000,
+  roomSizes: [10, 100],
+  fanoutSockets: 200,
+  stepMs: 1500,
+  drainMs: 1500,
+  maxProbes: 8,
+  latencyMs: 3000,
+  stormSockets: 300,
+  stormRate: 5,
+  stormDeadlineMs: 30_000,
+  persistMs: 3000,
+  persistInflight: 64,
+  rawDocs: 3000,
+};
+
+export const FULL: Sizes = {
+  idleSteps: [1000, 5000, 10_000, 15_000, 20_000],
+  idleSettleMs: 3000,
+  roomSizes: [2, 10, 100, 1000],
+  fanoutSockets: 2000,
+  stepMs: 5000,
+  drainMs: 5000,
+  maxProbes: 12,
+  latencyMs: 15_000,
+  stormSockets: 5000,
+  stormRate: 10,
+  stormDeadlineMs: 120_000,
+  persistMs: 15_000,
+  persistInflight: 128,
+  rawDocs: 30_000,
+};
+
+export class Context {
+  readonly gen = Generator.start();
+  readonly runId = `b${Date.now().toString(36)}`;
+  /** S2's highest passing load per room size, messages per second. */
+  readonly maxRate = new Map<number, { parley?: number; bare?: number }>();
+  private clusters = new Map<string, Promise<Cluster>>();
+
+  constructor(
+    readonly quick: boolean,
+    readonly sizes: Sizes = quick ? QUICK : FULL,
+  ) {}
+
+  private shared(key: string, start: () => Promise<Cluster>): Promise<Cluster> {
+    if (!this.clusters.has(key)) this.clusters.set(key, start());
+    return this.clusters.get(key)!;
+  }
+
+  parley(): Promise<Cluster> {
+    return this.shared('parley', () => parleyCluster(1, this.runId));
+  }
+
+  bare(): Promise<Cluster> {
+    return this.shared('bare', () => bareCluster(1, this.runId));
+  }
+
+  async stop(): Promise<void> {
+    const clusters = await Promise.allSettled(this.clusters.values());
+    for (const c of clusters) if (c.status === 'fulfilled') await c.value.stop();
+    this.clusters.clear();
+    await this.gen.stop();
+  }
+}
+
+export type Scenario = (ctx: Context) => Promise<ScenarioOutput>;
+
+/**
+ * Client specs for rooms: member j of room r on server j mod servers (so rooms span every
+ * node) and on worker (r + j) mod workers; member 0 of each room sends.
+ */
+export function roomClients(
+  cluster: Cluster,
+  rooms: Room[],
+  workers: number,
+  opts: { track?: (j: number) => boolean; sender?: (j: number) => boolean } = {},
+): { specs: ClientSpec[]; workerOf: (i: number) => number } {
+  const specs: ClientSpec[] = [];
+  const owner: number[] = [];
+  rooms.forEach((room, r) =>
+    room.auth.forEach((auth, j) => {
+      specs.push({
+        url: cluster.servers[j % cluster.servers.length].url,
+        auth,
+        room: room.id,
+        sender: opts.sender ? opts.sender(j) : j === 0,
+        track: opts.track?.(j),
+      });
+      owner.push((r + j) % workers);
+    }),
+  );
+  return { specs, workerOf: (i) => owner[i] };
+}
+
+/** Creates rooms, connects their members, sends one message into each (which loads
+ * Parley's actors), runs `fn`, and disconnects every client whatever happens. */
+export async function withRooms<T>(
+  ctx: Context,
+  cluster: Cluster,
+  count: number,
+  size: number,
+  fn: (rooms: Room[]) => Promise<T>,
+): Promise<T> {
+  const rooms = await cluster.makeRooms(count, size);
+  const { specs, workerOf } = roomClients(cluster, rooms, ctx.gen.size);
+  try {
+    await ctx.gen.connect(specs, workerOf);
+    await ctx.gen.step(count, 1000, size, ctx.sizes.drainMs * 2);
+    return await fn(rooms);
+  } finally {
+    await ctx.gen.close();
+  }
+}
+
+/** Whether an open-loop step kept up: nothing refused or lost, p99 under `p99Ms`. */
+export function kept(s: StepResult, p99Ms = 100): boolean {
+  return (
+    s.failed === 0 && s.unanswered === 0 && s.deliveries >= s.expected && s.latency.p99 < p99Ms
+  );
+}
+
+export const describeStep = (s: StepResult): string =>
+  `sent ${s.sent} (refused ${s.failed}, unanswered ${s.unanswered}), delivered ${s.deliveries}/${s.expected}, ` +
+  `p50 ${s.latency.p50.toFixed(1)} p99 ${s.latency.p99.toFixed(1)} ms, generator ${Math.round(
+    s.generatorCpu * 100,
+  )}% of a core${s.firstError ? `, first error ${s.firstError}` : ''}`;
