@@ -8,21 +8,27 @@ const upTo = (limit: number) => async (rate: number) => ({
 });
 
 describe('findMax', () => {
-  it('doubles while probes pass, then probes between the last pass and the first failure', async () => {
-    const { best, probes } = await findMax(10, 2, 10, upTo(100));
-    expect(probes.map((p) => p.rate)).toEqual([10, 20, 40, 80, 160, Math.sqrt(80 * 160)]);
-    expect(best?.rate).toBe(80);
+  it('doubles while probes pass, then bisects to within 20 % of the limit', async () => {
+    const { best, probes } = await findMax(10, 2, 20, upTo(100));
+    expect(probes.slice(0, 5).map((p) => p.rate)).toEqual([10, 20, 40, 80, 160]);
+    // 160 fails; sqrt(80 * 160) = 113 fails; sqrt(80 * 113) = 95 passes and is within 20 %.
+    expect(probes.slice(5).map((p) => Math.round(p.rate))).toEqual([113, 95]);
+    expect(best?.rate).toBeCloseTo(95.1, 1);
   });
 
-  it('keeps the middle probe when it passes', async () => {
-    const { best } = await findMax(10, 2, 10, upTo(120));
-    expect(best?.rate).toBeCloseTo(Math.sqrt(80 * 160));
+  it('answers the passing probe with the highest rate', async () => {
+    const { best, probes } = await findMax(10, 2, 20, upTo(120));
+    expect(best!.rate).toBeLessThan(120);
+    expect(best!.rate).toBeGreaterThanOrEqual(120 / 1.2);
+    expect(best!.rate).toBe(Math.max(...probes.filter((p) => p.ok).map((p) => p.rate)));
   });
 
-  it('halves from a failing start until a probe passes', async () => {
-    const { best, probes } = await findMax(100, 2, 10, upTo(30));
-    expect(probes.map((p) => p.rate)).toEqual([100, 50, 25, Math.sqrt(25 * 50)]);
-    expect(best?.rate).toBe(25);
+  it('halves from a failing start until a probe passes, then bisects upwards', async () => {
+    const { best, probes } = await findMax(100, 2, 20, upTo(30));
+    expect(probes.slice(0, 3).map((p) => p.rate)).toEqual([100, 50, 25]);
+    // sqrt(25 * 50) = 35 fails; 25 and 35 are 41 % apart: sqrt(25 * 35.4) = 29.7 passes.
+    expect(probes.slice(3).map((p) => Math.round(p.rate))).toEqual([35, 30]);
+    expect(best!.rate).toBeCloseTo(29.73, 2);
   });
 
   it('never probes below the floor', async () => {

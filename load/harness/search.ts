@@ -9,8 +9,8 @@ export interface Probe {
 
 /**
  * Finds the highest rate that passes: from `start`, multiplies by `factor` while probes
- * pass (divides while they fail, never below `min`), then probes the geometric middle of
- * the highest passing and the lowest failing rate once. At most `maxProbes` probes; the
+ * pass (divides while they fail, never below `min`), then bisects between the highest
+ * passing and the lowest failing rate until they are within 20 %. At most `maxProbes`; the
  * answer is the passing probe with the highest rate (undefined when none passed) and every
  * probe made, in order.
  */
@@ -43,7 +43,8 @@ export async function findMax(
       await run(rate);
     }
   }
-  if (best && failing !== undefined && probes.length < maxProbes)
+  // Bisect (geometrically) until the highest pass and the lowest failure are within 20 %.
+  while (best && failing !== undefined && probes.length < maxProbes && failing / best.rate > 1.2)
     await run(Math.sqrt(best.rate * failing));
   return { best, probes };
 }
