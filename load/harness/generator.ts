@@ -8,7 +8,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { merge, summarise, LatencySummary } from './histogram';
+import { merge, percentileWithLost, summarise, LatencySummary } from './histogram';
 import { cpuSeconds } from './cpu';
 
 export const ADDRESSES = 16;
@@ -47,6 +47,8 @@ export interface StepResult {
   deliveries: number;
   expected: number;
   latency: LatencySummary;
+  /** p99 over every expected delivery, the ones that never came counted as infinitely late. */
+  p99WithLost: number;
   /** Generator CPU seconds per wall second over the step (1 = one core). */
   generatorCpu: number;
 }
@@ -160,9 +162,11 @@ export class Generator {
     }
     const hist = merge(got.histograms);
     const latency = summarise(hist);
+    const p99WithLost = percentileWithLost(hist, 99, expected - got.deliveries);
     hist.destroy();
     return {
       sent,
+      p99WithLost,
       failed,
       unanswered,
       firstError: sends.find((s) => s.firstError)?.firstError,

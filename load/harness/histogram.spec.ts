@@ -1,4 +1,4 @@
-import { encode, merge, newHistogram, recordMs, summarise } from './histogram';
+import { encode, merge, newHistogram, percentileWithLost, recordMs, summarise } from './histogram';
 
 describe('latency histograms', () => {
   it('summarises percentiles in milliseconds within 0.1 %', () => {
@@ -40,5 +40,17 @@ describe('latency histograms', () => {
       p999: NaN,
       max: NaN,
     });
+  });
+
+  it('counts lost deliveries as infinitely late in a percentile', () => {
+    const h = newHistogram();
+    for (let ms = 1; ms <= 1000; ms++) recordMs(h, ms);
+    // 5 lost of 1005: p99 is rank 995 of 1005, still a recorded value, a little higher.
+    expect(percentileWithLost(h, 99, 5)).toBeCloseTo(995, -1);
+    expect(percentileWithLost(h, 99, 0)).toBeCloseTo(990, -1);
+    // 20 lost of 1020: more than 1 % never arrived, so p99 is unbounded.
+    expect(percentileWithLost(h, 99, 20)).toBe(Infinity);
+    expect(percentileWithLost(newHistogram(), 99, 0)).toBeNaN();
+    expect(percentileWithLost(newHistogram(), 99, 3)).toBe(Infinity);
   });
 });

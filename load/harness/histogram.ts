@@ -61,3 +61,15 @@ export function summarise(h: Histogram): LatencySummary {
     max: h.totalCount ? h.maxValue / 1000 : NaN,
   };
 }
+
+/**
+ * The percentile p (0..100) in milliseconds when `lost` more values were never recorded and
+ * count as infinitely slow: Infinity once they reach past p, NaN with nothing at all.
+ */
+export function percentileWithLost(h: Histogram, p: number, lost: number): number {
+  const total = h.totalCount + Math.max(0, lost);
+  if (!total) return NaN;
+  const rank = (p / 100) * total;
+  if (rank > h.totalCount) return Infinity;
+  return h.getValueAtPercentile(Math.min(100, (rank / h.totalCount) * 100)) / 1000;
+}
