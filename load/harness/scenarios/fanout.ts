@@ -57,7 +57,7 @@ const curve = (label: string, max: Max, size: number) => ({
 });
 
 export async function fanoutScenario(ctx: Context): Promise<ScenarioOutput> {
-  const parley = await ctx.parley();
+  const parley = await ctx.freshParley('s2');
   const bare = await ctx.bare();
   const rows: Row[] = [];
   const notes: string[] = [];
@@ -142,7 +142,7 @@ export async function latencyScenario(ctx: Context): Promise<ScenarioOutput> {
       }
       return out;
     });
-  const parley = await run(await ctx.parley());
+  const parley = await run(await ctx.freshParley('s3'));
   const bare = await run(await ctx.bare());
   const rows: Row[] = [];
   LEVELS.forEach((level, i) => {

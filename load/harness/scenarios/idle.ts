@@ -45,8 +45,7 @@ async function measure(ctx: Context, cluster: Cluster): Promise<Curve> {
 }
 
 export async function idleScenario(ctx: Context): Promise<ScenarioOutput> {
-  // Parley first: its node is fresh only before the other scenarios use it.
-  const parley = await measure(ctx, await ctx.parley());
+  const parley = await measure(ctx, await ctx.freshParley('s1'));
   const bare = await measure(ctx, await ctx.bare());
   const steps = ctx.sizes.idleSteps;
   const range = `${steps[0].toLocaleString('en-US')}–${steps[steps.length - 1].toLocaleString('en-US')} sockets`;

@@ -59,7 +59,7 @@ async function rawInsertMany(runId: string, docs: number, inflight: number): Pro
 
 export async function persistenceScenario(ctx: Context): Promise<ScenarioOutput> {
   const { persistMs, persistInflight, rawDocs } = ctx.sizes;
-  const parley = await ctx.parley();
+  const parley = await ctx.freshParley('s6');
   const before = await parley.storedMessages();
   const sends = await withRooms(ctx, parley, ROOMS, 2, () =>
     ctx.gen.closed(persistInflight, persistMs),

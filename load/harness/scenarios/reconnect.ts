@@ -65,7 +65,7 @@ async function storm(ctx: Context, cluster: Cluster): Promise<Storm> {
 }
 
 export async function reconnectScenario(ctx: Context): Promise<ScenarioOutput> {
-  const parley = await storm(ctx, await ctx.parley());
+  const parley = await storm(ctx, await ctx.freshParley('s5'));
   const bare = await storm(ctx, await ctx.bare());
   const n = parley.members.toLocaleString('en-US');
   const rows: Row[] = [
