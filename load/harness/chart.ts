@@ -36,7 +36,7 @@ export interface Axis {
 
 const W = 760;
 const H = 420;
-const M = { left: 80, right: 20, top: 48, bottom: 92 };
+const M = { left: 80, right: 40, top: 48, bottom: 92 };
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 const FONT = 'DejaVu Sans, sans-serif';
 

@@ -4,6 +4,7 @@
  * loads from, and the sizes of a quick or a full run.
  */
 import { Cluster, Room, bareCluster, parleyCluster } from '../cluster';
+import { CpuMeter, stackPid } from '../cpu';
 import { ClientSpec, Generator, StepResult } from '../generator';
 import { ScenarioOutput } from '../results';
 
@@ -167,3 +168,23 @@ export const describeStep = (s: StepResult): string =>
   `p50 ${s.latency.p50.toFixed(1)} p99 ${s.latency.p99.toFixed(1)} ms, generator ${Math.round(
     s.generatorCpu * 100,
   )}% of a core${s.firstError ? `, first error ${s.firstError}` : ''}`;
+
+/** CPU of everything a run involves: the cluster's servers, the stack, the generator. */
+export function stackMeter(ctx: Context, cluster: Cluster): CpuMeter {
+  return new CpuMeter({
+    [cluster.kind === 'Parley' ? 'Parley' : 'bare server']: () =>
+      cluster.servers.map((s) => s.child.pid),
+    FerretDB: () => [stackPid('mongo')],
+    Redis: () => [stackPid('redis')],
+    Kafka: () => [stackPid('kafka')],
+    generator: () => ctx.gen.pids,
+  });
+}
+
+/** "Parley 12%, FerretDB 97%, … of a core; machine 99% busy" for a meter's reading. */
+export function describeCpu(use: ReturnType<CpuMeter['stop']>): string {
+  const parts = Object.entries(use.cpu).map(
+    ([name, seconds]) => `${name} ${Math.round((seconds / use.seconds) * 100)}%`,
+  );
+  return `${parts.join(', ')} of a core; the machine ${Math.round(use.machine * 100)}% busy`;
+}

@@ -6,7 +6,7 @@ import { Cluster } from '../cluster';
 import { LatencySummary } from '../histogram';
 import { Row, row, ScenarioChart, ScenarioOutput } from '../results';
 import { findMax, Probe } from '../search';
-import { Context, describeStep, kept, withRooms } from './context';
+import { Context, describeCpu, describeStep, kept, stackMeter, withRooms } from './context';
 
 /** The first probe's load, deliveries per second: well under what each can do. */
 const START = { Parley: 40, bare: 16_000 };
@@ -17,6 +17,8 @@ interface Max {
   probes: (Probe & { p99: number })[];
   /** Sends Parley acknowledged (each must be stored). */
   acked: number;
+  /** CPU over the probes, described. */
+  cpu: string;
 }
 
 async function maxFanout(ctx: Context, cluster: Cluster, size: number): Promise<Max> {
@@ -28,6 +30,8 @@ async function maxFanout(ctx: Context, cluster: Cluster, size: number): Promise<
   return withRooms(ctx, cluster, count, size, async () => {
     const probes: Max['probes'] = [];
     let acked = count; // the warm-up's one message per room
+    const meter = stackMeter(ctx, cluster);
+    meter.start();
     const result = await findMax(
       START[cluster.kind] / size,
       2,
@@ -44,7 +48,7 @@ async function maxFanout(ctx: Context, cluster: Cluster, size: number): Promise<
       },
       floor,
     );
-    return { ...result, probes, acked };
+    return { ...result, probes, acked, cpu: describeCpu(meter.stop()) };
   });
 }
 
@@ -81,6 +85,7 @@ export async function fanoutScenario(ctx: Context): Promise<ScenarioOutput> {
         ceiling: b.best?.value,
       }),
     );
+    notes.push(`Rooms of ${size}, CPU over all of Parley’s probes: ${p.cpu}.`);
     if (!b.best || b.probes.length >= ctx.sizes.maxProbes)
       notes.push(
         `Rooms of ${size}: the bare ceiling ${b.best ? 'still passed at its last probe, so it is at least' : 'never passed, so it is unknown:'} ${Math.round(b.best?.value ?? 0)} deliveries/s.`,
@@ -152,7 +157,7 @@ export async function latencyScenario(ctx: Context): Promise<ScenarioOutput> {
           key: `s3.${p}.${level * 100}`,
           scenario: 'S3',
           name: `${level * 100} % of S2 max (${(max * level).toFixed(1)} msg/s, rooms of ${SIZE})`,
-          metric: `send→receive ${p === 'p999' ? 'p99.9' : p}`,
+          metric: `send→receive ${p === 'p999' ? 'p99.9' : p} (of ${parley[i].count} deliveries)`,
           value: parley[i][p],
           unit: 'ms',
           ceiling: bare[i][p],

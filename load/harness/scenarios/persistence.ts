@@ -7,7 +7,7 @@ import { mongo } from 'mongoose';
 import { pool } from '../processes';
 import { Row, row, ScenarioOutput } from '../results';
 import { stackEnv, withDatabase } from '../stack';
-import { Context, withRooms } from './context';
+import { Context, describeCpu, stackMeter, withRooms } from './context';
 
 const { MongoClient, ObjectId } = mongo;
 const BATCH = 100;
@@ -61,9 +61,14 @@ export async function persistenceScenario(ctx: Context): Promise<ScenarioOutput>
   const { persistMs, persistInflight, rawDocs } = ctx.sizes;
   const parley = await ctx.freshParley('s6');
   const before = await parley.storedMessages();
-  const sends = await withRooms(ctx, parley, ROOMS, 2, () =>
-    ctx.gen.closed(persistInflight, persistMs),
-  );
+  const meter = stackMeter(ctx, parley);
+  let cpu = '';
+  const sends = await withRooms(ctx, parley, ROOMS, 2, async () => {
+    meter.start();
+    const done = await ctx.gen.closed(persistInflight, persistMs);
+    cpu = describeCpu(meter.stop());
+    return done;
+  });
   const stored = (await parley.storedMessages()) - before;
   const perSecond = sends.acked / (persistMs / 1000);
   console.error(
@@ -96,5 +101,5 @@ export async function persistenceScenario(ctx: Context): Promise<ScenarioOutput>
       unit: 'ms',
     }),
   ];
-  return { rows };
+  return { rows, notes: [`CPU while Parley was loaded: ${cpu}.`] };
 }

@@ -6,7 +6,7 @@
 import { Cluster } from '../cluster';
 import { Row, row, ScenarioOutput } from '../results';
 import { percentile, timeToShare } from '../search';
-import { Context, roomClients } from './context';
+import { Context, describeCpu, roomClients, stackMeter } from './context';
 
 const SIZE = 10;
 const OUTAGE_MS = 1000;
@@ -21,6 +21,7 @@ interface Storm {
   resent: number;
   firstError?: string;
   refused: number;
+  cpu: string;
 }
 
 async function storm(ctx: Context, cluster: Cluster): Promise<Storm> {
@@ -39,8 +40,11 @@ async function storm(ctx: Context, cluster: Cluster): Promise<Storm> {
     await sleep(OUTAGE_MS);
     await ctx.gen.drop();
     await sleep(OUTAGE_MS);
+    const meter = stackMeter(ctx, cluster);
+    meter.start();
     const started = performance.timeOrigin + performance.now();
     const back = await ctx.gen.reconnect(started, started + ctx.sizes.stormDeadlineMs);
+    const cpu = describeCpu(meter.stop());
     const sent = await sending;
     const { acked } = await ctx.gen.collect();
     const missing = await ctx.gen.audit(acked);
@@ -58,6 +62,7 @@ async function storm(ctx: Context, cluster: Cluster): Promise<Storm> {
       resent: back.resent,
       firstError: back.firstError,
       refused: sent.failed + sent.unanswered,
+      cpu,
     };
   } finally {
     await ctx.gen.close();
@@ -111,7 +116,7 @@ export async function reconnectScenario(ctx: Context): Promise<ScenarioOutput> {
       unit: 'messages',
     }),
   ];
-  const notes: string[] = [];
+  const notes: string[] = [`CPU while Parley’s clients reconnected and synced: ${parley.cpu}.`];
   if (parley.firstError)
     notes.push(
       `Parley: the first reconnect attempt that failed (clients retry until ${ctx.sizes.stormDeadlineMs / 1000} s): ${parley.firstError}.`,
