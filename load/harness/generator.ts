@@ -124,10 +124,18 @@ export class Generator {
         ...c,
       }),
     );
-    const answers = await this.all<{ connected: number; failed: number; firstError?: string }>(
-      (i) => ({ op: 'connect', clients: shares[i], concurrency }),
-    );
+    const answers = await this.all<{
+      connected: number;
+      failed: number;
+      retries: number;
+      firstError?: string;
+    }>((i) => ({ op: 'connect', clients: shares[i], concurrency }));
     const failed = answers.reduce((n, a) => n + a.failed, 0);
+    const retries = answers.reduce((n, a) => n + a.retries, 0);
+    if (retries)
+      console.error(
+        `bench: ${retries} connection attempts of ${clients.length} clients were retried (first error: ${answers.find((a) => a.firstError)?.firstError})`,
+      );
     if (failed)
       throw new Error(
         `${failed} of ${clients.length} clients failed to connect: ${answers.find((a) => a.firstError)?.firstError}`,

@@ -11,6 +11,7 @@ import { encode, newHistogram, recordMs } from './histogram';
 import type { ClientSpec, Command, Reply } from './generator';
 
 const CONNECT_TIMEOUT_MS = 20_000;
+const CONNECT_ATTEMPTS = 3;
 const ACK_TIMEOUT_MS = 30_000;
 // With Parley's envelope this makes a `message:new` of about 400 bytes of JSON.
 const PAD = 'the quick brown fox jumps over the lazy dog, again and again';
@@ -95,6 +96,7 @@ function open(c: Client): Promise<void> {
 async function connect(specs: ClientSpec[], concurrency: number) {
   let next = 0;
   let failed = 0;
+  let retries = 0;
   let firstError: string | undefined;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, specs.length) }, async () => {
@@ -118,20 +120,30 @@ async function connect(specs: ClientSpec[], concurrency: number) {
           contiguous: 0,
         };
         socket.on('message:new', (m) => onMessage(c, m));
-        try {
-          await open(c);
-          // Parley answers sync once the socket's rooms are live (subscribed on its node).
-          await sync(c);
-          clients.push(c);
-        } catch (err) {
-          failed++;
-          firstError ??= String(err);
-          socket.disconnect();
+        // A refused connection is tried again, as a client would, before it counts as failed.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            if (!socket.connected) await open(c);
+            // Parley answers sync once the socket's rooms are live (subscribed on its node).
+            await sync(c);
+            clients.push(c);
+            break;
+          } catch (err) {
+            firstError ??= String(err);
+            if (attempt < CONNECT_ATTEMPTS) {
+              retries++;
+              await sleep(250 * attempt);
+              continue;
+            }
+            failed++;
+            socket.disconnect();
+            break;
+          }
         }
       }
     }),
   );
-  return { connected: specs.length - failed, failed, firstError };
+  return { connected: specs.length - failed, failed, retries, firstError };
 }
 
 /** Sends `rate` messages per second in total, round-robin over the senders, for `ms`. */

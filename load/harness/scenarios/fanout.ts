@@ -85,7 +85,9 @@ export async function fanoutScenario(ctx: Context): Promise<ScenarioOutput> {
         ceiling: b.best?.value,
       }),
     );
-    notes.push(`Rooms of ${size}, CPU over all of Parley’s probes: ${p.cpu}.`);
+    notes.push(
+      `Rooms of ${size}, CPU over all of Parley’s probes: ${p.cpu}. Over the bare server’s: ${b.cpu}.`,
+    );
     if (!b.best || b.probes.length >= ctx.sizes.maxProbes)
       notes.push(
         `Rooms of ${size}: the bare ceiling ${b.best ? 'still passed at its last probe, so it is at least' : 'never passed, so it is unknown:'} ${Math.round(b.best?.value ?? 0)} deliveries/s.`,
