@@ -12,9 +12,11 @@ export interface Sizes {
   /** S1: sockets after each step. */
   idleSteps: number[];
   idleSettleMs: number;
-  /** S2: room sizes, and how many sockets each size's rooms hold in total. */
+  /** S2: room sizes, and how many sockets each size's rooms hold in total (at most
+   * `maxRooms` rooms: creating conversations on FerretDB takes a while). */
   roomSizes: number[];
   fanoutSockets: number;
+  maxRooms: number;
   stepMs: number;
   drainMs: number;
   maxProbes: number;
@@ -36,6 +38,7 @@ export const QUICK: Sizes = {
   idleSettleMs: 1000,
   roomSizes: [10, 100],
   fanoutSockets: 200,
+  maxRooms: 20,
   stepMs: 1500,
   drainMs: 1500,
   maxProbes: 7,
@@ -53,6 +56,7 @@ export const FULL: Sizes = {
   idleSettleMs: 3000,
   roomSizes: [2, 10, 100, 1000],
   fanoutSockets: 2000,
+  maxRooms: 100,
   stepMs: 5000,
   drainMs: 5000,
   maxProbes: 12,
@@ -107,6 +111,13 @@ export class Context {
 }
 
 export type Scenario = (ctx: Context) => Promise<ScenarioOutput>;
+
+/** How many rooms of `size` a fan-out run uses: at least one per worker, so every worker
+ * sends, and no more than the sizes allow. */
+export function roomCount(ctx: Context, size: number): number {
+  const { fanoutSockets, maxRooms } = ctx.sizes;
+  return Math.max(ctx.gen.size, Math.min(maxRooms, Math.round(fanoutSockets / size)));
+}
 
 /**
  * Client specs for rooms: member j of room r on server j mod servers (so rooms span every

@@ -9,7 +9,7 @@ import { bareCluster, Cluster, parleyCluster } from '../cluster';
 import { CpuMeter, stackPid } from '../cpu';
 import { Row, row, ScenarioOutput } from '../results';
 import { stackEnv } from '../stack';
-import { Context, describeStep, withRooms } from './context';
+import { Context, describeStep, roomCount, withRooms } from './context';
 
 const SIZE = 10;
 const LEVEL = 0.5;
@@ -28,7 +28,7 @@ interface Load {
 }
 
 async function measure(ctx: Context, cluster: Cluster, rate: number, redis: Redis): Promise<Load> {
-  const count = Math.max(ctx.gen.size, Math.round(ctx.sizes.fanoutSockets / SIZE));
+  const count = roomCount(ctx, SIZE);
   return withRooms(ctx, cluster, count, SIZE, async () => {
     const meter = new CpuMeter({
       nodes: () => cluster.servers.map((s) => s.child.pid),

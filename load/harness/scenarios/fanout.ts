@@ -6,7 +6,15 @@ import { Cluster } from '../cluster';
 import { LatencySummary } from '../histogram';
 import { Row, row, ScenarioChart, ScenarioOutput } from '../results';
 import { findMax, Probe } from '../search';
-import { Context, describeCpu, describeStep, kept, stackMeter, withRooms } from './context';
+import {
+  Context,
+  describeCpu,
+  describeStep,
+  kept,
+  roomCount,
+  stackMeter,
+  withRooms,
+} from './context';
 
 /** The first probe's load, deliveries per second: well under what each can do. */
 const START = { Parley: 40, bare: 16_000 };
@@ -22,9 +30,8 @@ interface Max {
 }
 
 async function maxFanout(ctx: Context, cluster: Cluster, size: number): Promise<Max> {
-  const { stepMs, drainMs, maxProbes, fanoutSockets } = ctx.sizes;
-  // At least one room per worker, so that every worker sends.
-  const count = Math.max(ctx.gen.size, Math.round(fanoutSockets / size));
+  const { stepMs, drainMs, maxProbes } = ctx.sizes;
+  const count = roomCount(ctx, size);
   // A probe below this rate would send fewer than two messages per worker.
   const floor = (2 * ctx.gen.size) / (stepMs / 1000);
   return withRooms(ctx, cluster, count, size, async () => {
@@ -137,8 +144,8 @@ const SIZE = 10;
 export async function latencyScenario(ctx: Context): Promise<ScenarioOutput> {
   const max = ctx.maxRate.get(SIZE)?.parley;
   if (!max) throw new Error(`S3 needs S2's Parley maximum for rooms of ${SIZE} (run S2 first)`);
-  const { fanoutSockets, latencyMs, drainMs } = ctx.sizes;
-  const count = Math.max(ctx.gen.size, Math.round(fanoutSockets / SIZE));
+  const { latencyMs, drainMs } = ctx.sizes;
+  const count = roomCount(ctx, SIZE);
   const run = async (cluster: Cluster) =>
     withRooms(ctx, cluster, count, SIZE, async () => {
       const out: LatencySummary[] = [];
