@@ -48,13 +48,16 @@ async function main(): Promise<void> {
   };
   const ctx = new Context(quick);
   // Ctrl-C still stops the servers and drops the run's databases.
+  let interrupted = false;
   process.once('SIGINT', () => {
+    interrupted = true;
     console.error('bench: interrupted; stopping');
     void ctx.stop().finally(() => process.exit(130));
   });
   try {
     for (const [id, scenario] of Object.entries(SCENARIOS) as [ScenarioId, Scenario][]) {
       if (!wanted.has(id)) continue;
+      if (interrupted) break;
       const t0 = Date.now();
       console.error(`bench: ${id}${quick ? ' (quick)' : ''}`);
       try {

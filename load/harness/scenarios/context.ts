@@ -81,7 +81,11 @@ export class Context {
     readonly sizes: Sizes = quick ? QUICK : FULL,
   ) {}
 
+  /** Set once the run is being stopped: no cluster may start after it. */
+  private stopping = false;
+
   private shared(key: string, start: () => Promise<Cluster>): Promise<Cluster> {
+    if (this.stopping) return Promise.reject(new Error('the run is stopping'));
     if (!this.clusters.has(key)) this.clusters.set(key, start());
     return this.clusters.get(key)!;
   }
@@ -92,9 +96,7 @@ export class Context {
    * queries, so what an earlier scenario stored would slow a later one down.
    */
   async freshParley(tag: string): Promise<Cluster> {
-    const previous = this.clusters.get('parley');
-    this.clusters.delete('parley');
-    if (previous) await (await previous).stop();
+    await this.releaseParley();
     return this.shared('parley', () => parleyCluster(1, `${this.runId}${tag}`));
   }
 
@@ -102,7 +104,30 @@ export class Context {
     return this.shared('bare', () => bareCluster(1, this.runId));
   }
 
+  /** Stops the one-node Parley, if one runs (an idle node still costs CPU). */
+  async releaseParley(): Promise<void> {
+    const previous = this.clusters.get('parley');
+    this.clusters.delete('parley');
+    if (previous) await (await previous).stop();
+  }
+
+  /** Runs `fn` on a cluster of its own, stopped after it (or with the run, when interrupted). */
+  async scoped<T>(
+    key: string,
+    start: () => Promise<Cluster>,
+    fn: (c: Cluster) => Promise<T>,
+  ): Promise<T> {
+    const cluster = await this.shared(key, start);
+    try {
+      return await fn(cluster);
+    } finally {
+      this.clusters.delete(key);
+      await cluster.stop();
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     const clusters = await Promise.allSettled(this.clusters.values());
     for (const c of clusters) if (c.status === 'fulfilled') await c.value.stop();
     this.clusters.clear();

@@ -86,24 +86,19 @@ export async function crossNodeScenario(ctx: Context): Promise<ScenarioOutput> {
   const rate = max.parley * LEVEL;
   const redisUrl = stackEnv().REDIS_URL;
   const redis = new Redis(redisUrl, { lazyConnect: false, connectionName: 'bench-s4' });
-  // Each two-node cluster runs only while it is measured: idle processes cost CPU too.
-  const pair = async (start: () => Promise<Cluster>, r: number) => {
-    const cluster = await start();
-    try {
-      return await measure(ctx, cluster, r, redis);
-    } finally {
-      await cluster.stop();
-    }
-  };
-  const p1 = await pair(() => parleyCluster(1, `${ctx.runId}s4a`), rate);
-  const p2 = await pair(() => parleyCluster(2, `${ctx.runId}s4b`), rate);
+  // Each cluster runs only while it is measured: idle processes cost CPU too.
+  await ctx.releaseParley();
+  const pair = (key: string, start: () => Promise<Cluster>, r: number) =>
+    ctx.scoped(key, start, (cluster) => measure(ctx, cluster, r, redis));
+  const p1 = await pair('s4-1', () => parleyCluster(1, `${ctx.runId}s4a`), rate);
+  const p2 = await pair('s4-2', () => parleyCluster(2, `${ctx.runId}s4b`), rate);
   // The bare servers at the same share of their own maximum, for comparison (full runs).
   const bareRate = max.bare * LEVEL;
   const b = ctx.quick
     ? undefined
     : {
         one: await measure(ctx, await ctx.bare(), bareRate, redis),
-        two: await pair(() => bareCluster(2, `${ctx.runId}s4`), bareRate),
+        two: await pair('s4-bare-2', () => bareCluster(2, `${ctx.runId}s4`), bareRate),
       };
   const spublish = redisBenchmark(redisUrl, 400, ctx.quick ? 50_000 : 200_000);
   await redis.quit();
