@@ -89,3 +89,13 @@ export class CpuMeter {
     };
   }
 }
+
+/** This process's open-file limit (children inherit it); Infinity when unknown. */
+export function openFileLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : Infinity;
+  } catch {
+    return Infinity;
+  }
+}

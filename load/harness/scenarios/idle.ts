@@ -1,6 +1,7 @@
 /** S1: the memory an idle socket costs, Parley against a bare Socket.IO server. */
 import { Cluster } from '../cluster';
 import { Row, row, ScenarioChart, ScenarioOutput } from '../results';
+import { openFileLimit } from '../cpu';
 import { slope } from '../search';
 import { Context } from './context';
 
@@ -13,8 +14,19 @@ interface Curve {
   heapSlope: number;
 }
 
+/**
+ * The steps this machine allows: a server needs a descriptor per socket and some for itself,
+ * and cannot have more than the open-file limit the run inherited.
+ */
+function idleSteps(ctx: Context): number[] {
+  const most = openFileLimit() - 1000;
+  const steps = ctx.sizes.idleSteps.filter((n) => n <= most);
+  if (steps.length < ctx.sizes.idleSteps.length) steps.push(Math.floor(most / 1000) * 1000);
+  return steps;
+}
+
 async function measure(ctx: Context, cluster: Cluster): Promise<Curve> {
-  const steps = ctx.sizes.idleSteps;
+  const steps = idleSteps(ctx);
   const total = steps[steps.length - 1];
   // Users in no conversation (creating thousands would measure FerretDB, not sockets):
   // each socket is in one room, its user's on Parley and its own on the bare server.
@@ -47,7 +59,7 @@ async function measure(ctx: Context, cluster: Cluster): Promise<Curve> {
 export async function idleScenario(ctx: Context): Promise<ScenarioOutput> {
   const parley = await measure(ctx, await ctx.freshParley('s1'));
   const bare = await measure(ctx, await ctx.bare());
-  const steps = ctx.sizes.idleSteps;
+  const steps = idleSteps(ctx);
   const range = `${steps[0].toLocaleString('en-US')}–${steps[steps.length - 1].toLocaleString('en-US')} sockets`;
   const last = (c: Curve) => c.points[c.points.length - 1];
   const rows: Row[] = [
@@ -92,5 +104,11 @@ export async function idleScenario(ctx: Context): Promise<ScenarioOutput> {
       { label: 'bare heap', points: bare.points.map((p) => [p.sockets, p.heap / MiB]) },
     ],
   };
-  return { rows, charts: [chart] };
+  const notes =
+    steps[steps.length - 1] < ctx.sizes.idleSteps[ctx.sizes.idleSteps.length - 1]
+      ? [
+          `Stopped at ${steps[steps.length - 1].toLocaleString('en-US')} sockets: the open-file limit here is ${openFileLimit()} (hard), and a server needs a descriptor per socket.`,
+        ]
+      : [];
+  return { rows, charts: [chart], notes };
 }
