@@ -20,6 +20,8 @@ export interface Sizes {
   stepMs: number;
   drainMs: number;
   maxProbes: number;
+  /** S2: after a failed probe, how long to wait at most for the servers to go quiet. */
+  settleMs: number;
   /** S3 and S4: how long each load level runs. */
   latencyMs: number;
   /** S5: sockets dropped and reconnected, messages per second sent meanwhile. */
@@ -42,6 +44,7 @@ export const QUICK: Sizes = {
   stepMs: 1500,
   drainMs: 1500,
   maxProbes: 7,
+  settleMs: 2000,
   latencyMs: 2000,
   stormSockets: 300,
   stormRate: 5,
@@ -60,6 +63,7 @@ export const FULL: Sizes = {
   stepMs: 5000,
   drainMs: 5000,
   maxProbes: 12,
+  settleMs: 30_000,
   latencyMs: 15_000,
   stormSockets: 5000,
   stormRate: 10,
@@ -223,4 +227,25 @@ export function describeCpu(use: ReturnType<CpuMeter['stop']>): string {
     ([name, seconds]) => `${name} ${Math.round((seconds / use.seconds) * 100)}%`,
   );
   return `${parts.join(', ')} of a core; the machine ${Math.round(use.machine * 100)}% busy`;
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits (at most `ms`) until the cluster's servers and FerretDB use less than a third of a
+ * core together, so that the backlog of a failed probe (queued sends, outbox, jobs) does
+ * not fail the next one. Answers how long it waited.
+ */
+export async function settle(cluster: Cluster, ms: number): Promise<number> {
+  const t0 = performance.now();
+  const meter = new CpuMeter({
+    busy: () => [...cluster.servers.map((s) => s.child.pid), stackPid('mongo')],
+  });
+  while (performance.now() - t0 < ms) {
+    meter.start();
+    await pause(500);
+    const use = meter.stop();
+    if (use.cpu.busy / use.seconds < 0.33) break;
+  }
+  return performance.now() - t0;
 }

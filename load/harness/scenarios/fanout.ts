@@ -12,6 +12,7 @@ import {
   describeStep,
   kept,
   roomCount,
+  settle,
   stackMeter,
   withRooms,
 } from './context';
@@ -48,8 +49,11 @@ async function maxFanout(ctx: Context, cluster: Cluster, size: number): Promise<
         acked += s.sent - s.failed - s.unanswered;
         const probe = { rate, ok: kept(s, P99_MS), value: s.deliveries / (stepMs / 1000) };
         probes.push({ ...probe, p99: s.latency.p99 });
+        const waited = probe.ok ? 0 : await settle(cluster, ctx.sizes.settleMs);
         console.error(
-          `bench: S2 ${cluster.label}, rooms of ${size}: ${rate.toFixed(1)} msg/s: ${describeStep(s)}${probe.ok ? '' : ' (fails)'}`,
+          `bench: S2 ${cluster.label}, rooms of ${size}: ${rate.toFixed(1)} msg/s: ${describeStep(s)}${
+            probe.ok ? '' : ` (fails; then ${Math.round(waited)} ms for the servers to go quiet)`
+          }`,
         );
         return probe;
       },
