@@ -27,8 +27,9 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
     about:
       'Open-loop sends into rooms of N members, the rate doubled step by step while the ' +
       'p99 send→receive latency (timed from each send’s scheduled instant, over every ' +
-      'delivery) stays under 100 ms and nothing is lost; the value is the highest passing ' +
-      'step’s deliveries per second. Ceiling: a bare Socket.IO server doing the same fan-out ' +
+      'delivery, a lost one counting as infinitely late) stays under 100 ms, then bisected ' +
+      'to within 20 %; a failed rate is tried once more after the servers went quiet. The ' +
+      'value is the highest passing step’s deliveries per second. Ceiling: a bare Socket.IO server doing the same fan-out ' +
       '(stamp, broadcast to the room, ack), no storage. Every Parley send is acknowledged ' +
       'only once stored; the stored count is checked in the database afterwards.',
   },

@@ -45,16 +45,21 @@ async function maxFanout(ctx: Context, cluster: Cluster, size: number): Promise<
       2,
       maxProbes,
       async (rate) => {
-        const s = await ctx.gen.step(rate, stepMs, size, drainMs);
-        acked += s.sent - s.failed - s.unanswered;
-        const probe = { rate, ok: kept(s, P99_MS), value: s.deliveries / (stepMs / 1000) };
-        probes.push({ ...probe, p99: s.latency.p99 });
-        const waited = probe.ok ? 0 : await settle(cluster, ctx.sizes.settleMs);
-        console.error(
-          `bench: S2 ${cluster.label}, rooms of ${size}: ${rate.toFixed(1)} msg/s: ${describeStep(s)}${
-            probe.ok ? '' : ` (fails; then ${Math.round(waited)} ms for the servers to go quiet)`
-          }`,
-        );
+        // A failed rate is tried once more after the servers went quiet: on a shared machine
+        // one busy moment must not set a ceiling (or Parley's figure) lower than it is.
+        let probe: Probe = { rate, ok: false, value: 0 };
+        for (let attempt = 1; attempt <= 2 && !probe.ok; attempt++) {
+          const s = await ctx.gen.step(rate, stepMs, size, drainMs);
+          acked += s.sent - s.failed - s.unanswered;
+          probe = { rate, ok: kept(s, P99_MS), value: s.deliveries / (stepMs / 1000) };
+          probes.push({ ...probe, p99: s.latency.p99 });
+          const waited = probe.ok ? 0 : await settle(cluster, ctx.sizes.settleMs);
+          console.error(
+            `bench: S2 ${cluster.label}, rooms of ${size}: ${rate.toFixed(1)} msg/s: ${describeStep(s)}${
+              probe.ok ? '' : ` (fails; then ${Math.round(waited)} ms for the servers to go quiet)`
+            }`,
+          );
+        }
         return probe;
       },
       floor,
