@@ -28,7 +28,8 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
       'Open-loop sends into rooms of N members, the rate doubled step by step while the ' +
       'p99 send→receive latency (timed from each send’s scheduled instant, over every ' +
       'delivery, a lost one counting as infinitely late) stays under 100 ms, then bisected ' +
-      'to within 20 %; a failed rate is tried once more after the servers went quiet. The ' +
+      'to within 20 %; in full runs a failed rate is tried once more after the servers ' +
+      'went quiet (quick runs try each rate once, so a busy moment weighs more). The ' +
       'value is the highest passing step’s deliveries per second. Ceiling: a bare Socket.IO server doing the same fan-out ' +
       '(stamp, broadcast to the room, ack), no storage. Every Parley send is acknowledged ' +
       'only once stored; the stored count is checked in the database afterwards.',

@@ -20,8 +20,10 @@ export interface Sizes {
   stepMs: number;
   drainMs: number;
   maxProbes: number;
-  /** S2: after a failed probe, how long to wait at most for the servers to go quiet. */
+  /** S2: after a failed probe, how long to wait at most for the servers to go quiet, and
+   * how many times a rate is tried before it counts as failed. */
   settleMs: number;
+  probeAttempts: number;
   /** S3 and S4: how long each load level runs. */
   latencyMs: number;
   /** S5: sockets dropped and reconnected, messages per second sent meanwhile. */
@@ -43,8 +45,9 @@ export const QUICK: Sizes = {
   maxRooms: 20,
   stepMs: 1500,
   drainMs: 1500,
-  maxProbes: 7,
+  maxProbes: 6,
   settleMs: 2000,
+  probeAttempts: 1,
   latencyMs: 2000,
   stormSockets: 300,
   stormRate: 5,
@@ -64,6 +67,7 @@ export const FULL: Sizes = {
   drainMs: 5000,
   maxProbes: 12,
   settleMs: 30_000,
+  probeAttempts: 2,
   latencyMs: 15_000,
   stormSockets: 5000,
   stormRate: 10,

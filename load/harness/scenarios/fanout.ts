@@ -45,10 +45,11 @@ async function maxFanout(ctx: Context, cluster: Cluster, size: number): Promise<
       2,
       maxProbes,
       async (rate) => {
-        // A failed rate is tried once more after the servers went quiet: on a shared machine
-        // one busy moment must not set a ceiling (or Parley's figure) lower than it is.
+        // A failed rate is tried once more (full runs) after the servers went quiet: on a
+        // shared machine one busy moment must not set a ceiling (or Parley's figure) lower
+        // than it is.
         let probe: Probe = { rate, ok: false, value: 0 };
-        for (let attempt = 1; attempt <= 2 && !probe.ok; attempt++) {
+        for (let attempt = 1; attempt <= ctx.sizes.probeAttempts && !probe.ok; attempt++) {
           const s = await ctx.gen.step(rate, stepMs, size, drainMs);
           acked += s.sent - s.failed - s.unanswered;
           probe = { rate, ok: kept(s, P99_MS), value: s.deliveries / (stepMs / 1000) };
