@@ -101,6 +101,22 @@ describe('markdown', () => {
     expect(md).not.toContain('## S1 idle connections');
   });
 
+  it('gives a ratio enough digits to tell a miss from its bound', () => {
+    const close = results();
+    close.scenarios.push(
+      row({
+        key: 's4.per-cpu',
+        scenario: 'S4',
+        name: '2 vs 1',
+        metric: 'per CPU-second',
+        value: 970,
+        unit: 'deliveries/CPU-s',
+        ceiling: 1391,
+      }),
+    );
+    expect(markdown(close)).toMatch(/\| S4 \| .* \| 0\.697× \| missed \|/);
+  });
+
   it('links the charts after their scenario', () => {
     const withChart = results();
     withChart.charts.push({

@@ -2,8 +2,9 @@
  * `npm run bench [-- S1 S2 …] [-- --quick]`: runs the scenarios (all by default; S3 and S4
  * take their loads from S2, which then runs too) against the local stack, writes
  * load/results/<date>.json and latest.json, and regenerates BENCHMARKS.md and its charts.
+ * `node dist-load/load/harness/run.js --report` only regenerates them from latest.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatNumber } from './format';
 import { writeReport } from './report';
@@ -28,6 +29,13 @@ const SCENARIOS: Record<ScenarioId, Scenario> = {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--report')) {
+    // Only BENCHMARKS.md and the charts again, from the last run's results.
+    const file = join(ROOT, 'load', 'results', 'latest.json');
+    writeReport(JSON.parse(readFileSync(file, 'utf8')) as Results, ROOT);
+    console.error(`bench: BENCHMARKS.md and load/charts written from ${file}`);
+    return;
+  }
   const quick = args.includes('--quick');
   const asked = args.filter((a) => !a.startsWith('--')).map((a) => a.toUpperCase());
   for (const a of asked)
