@@ -62,7 +62,9 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
     about:
       'Socket sends with many in flight over many conversations; acknowledged (so stored) ' +
       'messages per second. Ceiling: the raw MongoDB driver’s insertMany (100 per batch) of ' +
-      'message-shaped documents on the same FerretDB.',
+      'message-shaped documents on the same FerretDB, into a collection with no index but ' +
+      '`_id` (the best the driver does; Parley’s messages carry three more, and each send ' +
+      'also writes its conversation and an outbox event).',
   },
 };
 
