@@ -29,7 +29,11 @@ module.exports = {
     {
       ...ts,
       displayName: 'unit',
-      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/test/unit/**/*.spec.ts',
+        '<rootDir>/load/**/*.spec.ts',
+      ],
     },
     {
       ...ts,

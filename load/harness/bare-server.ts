@@ -1,10 +1,12 @@
 /**
  * The fan-out ceiling: a bare Socket.IO 4 server with nothing but the broadcast, run as its
- * own process (`node dist-load/load/lib/bare-server.js`) so it never shares an event loop
+ * own process (`node dist-load/load/harness/bare-server.js`) so it never shares an event loop
  * with the load generator. Same wire as Parley's `/chat`: a client is in `conv:<room>`
  * (`auth: { room, userId }`, no token), `message:send` stamps a Parley-shaped message with
  * a per-room seq, broadcasts it as `message:new` to the room (sender included) and acks
  * the sender with it; `sync` acks once the socket's room is live.
+ *
+ * `GET /stats` answers the process's `memoryUsage()` (S1 reads its heap from it).
  *
  * Environment: PORT; REDIS_URL to use the sharded Redis adapter (several processes then
  * share rooms, as Parley's nodes do) with CHANNEL_PREFIX keeping runs apart. Prints
@@ -40,7 +42,16 @@ if (pub && sub) {
   });
 }
 
-const http = createServer();
+const http = createServer((req, res) => {
+  // Socket.IO answers its own path; everything else lands here.
+  if (req.url === '/stats') {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(process.memoryUsage()));
+    return;
+  }
+  res.statusCode = 404;
+  res.end();
+});
 const io = new Server(http, options);
 const seqs = new Map<string, number>();
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The project root (load/ compiles to dist-load/load/, two levels below it). */
+/** The project root (load/harness/ compiles to dist-load/load/harness/). */
 export const ROOT = join(__dirname, '..', '..', '..');
 
 /** The local stack's endpoints from `.stack/env` (run `npm run stack:up` first). */

@@ -1,31 +1,43 @@
 /**
- * The outbox relay: what it costs the send path, and how fast it drains a backlog.
- * - REST sends per second (IN_FLIGHT at a time) on a node with the relay on, against the same node
- *   with RELAY_ENABLED=false (the ceiling), each on a fresh database; and, relay on, the lag
- *   from the last send's answer until the outbox is empty.
+ * O1, the outbox relay (issue 6): what it costs the send path, and how fast it drains a backlog.
+ * - REST sends per second (IN_FLIGHT at a time) on a node with the relay and the delivery
+ *   worker on, against the same node with RELAY_ENABLED=false (the ceiling), each on a fresh
+ *   database; and, relay on, the lag from the last send's answer until the outbox is empty.
  * - Drain: a node with the relay off takes N sends (N prepared events), stops; a node with the
  *   relay on (workers off) starts and publishes them. Events per second from the moment it
  *   is ready, against a bare idempotent kafkajs producer publishing as many CloudEvent-sized
  *   records in 500-record batches (the ceiling).
- *
- * Usage: npm run bench -- outbox [--quick]
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { mongo } from 'mongoose';
-import { percentile, Row, throughput } from './lib/measure';
-import { BenchNode, post, startNode, token } from './lib/node';
-import { stackEnv, withDatabase } from './lib/stack';
+import { pool, post, Server, startNode, stopChild, token } from '../processes';
+import { row, ScenarioOutput } from '../results';
+import { percentile } from '../search';
+import { stackEnv, withDatabase } from '../stack';
+import { Context } from './context';
 
 // Sends in flight: enough to keep a node's actors batching.
 const IN_FLIGHT = 32;
-const log = (what: string) => console.error(`${new Date().toISOString()} outbox: ${what}`);
+const log = (what: string) => console.error(`bench: O1 ${what}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Runs `op` `count` times, `concurrency` at a time: operations per second and latencies. */
+async function throughput(count: number, concurrency: number, op: (i: number) => Promise<unknown>) {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await pool(count, concurrency, async (i) => {
+    const t0 = performance.now();
+    await op(i);
+    latencies.push(performance.now() - t0);
+  });
+  return { perSecond: (count / (performance.now() - started)) * 1000, latencies };
+}
+
 interface Phase {
-  node: BenchNode;
+  node: Server;
   outbox: mongo.Collection;
   /** Stops the node (idempotent). */
   stop(): Promise<void>;
@@ -41,7 +53,7 @@ async function phase(env: Record<string, string>, db?: string): Promise<Phase> {
   const client = await mongo.MongoClient.connect(mongoUrl);
   const node = await startNode({ MONGO_URL: mongoUrl, CLUSTER_PREFIX: prefix, ...env });
   let stopped: Promise<void> | undefined;
-  const stop = () => (stopped ??= node.stop());
+  const stop = () => (stopped ??= stopChild(node.child));
   return {
     node,
     stop,
@@ -61,7 +73,7 @@ async function phase(env: Record<string, string>, db?: string): Promise<Phase> {
 
 /** Sends `n` messages over `conversations` group conversations, IN_FLIGHT at a time. */
 async function sendMany(
-  node: BenchNode,
+  node: Server,
   n: number,
   conversations: number,
   tag: string,
@@ -124,10 +136,10 @@ async function rawKafka(n: number): Promise<number> {
   return r.perSecond * 500;
 }
 
-export async function outboxBench(quick: boolean): Promise<Row[]> {
-  const n = quick ? 300 : 2000;
-  const backlog = quick ? 1500 : 6000;
-  const rows: Row[] = [];
+export async function outboxScenario(ctx: Context): Promise<ScenarioOutput> {
+  await ctx.releaseParley(); // this scenario runs nodes of its own
+  const n = ctx.quick ? 300 : 2000;
+  const backlog = ctx.quick ? 1500 : 6000;
 
   log('sends, relay off');
   const off = await phase({ RELAY_ENABLED: 'false' });
@@ -163,38 +175,49 @@ export async function outboxBench(quick: boolean): Promise<Row[]> {
   log('raw producer');
   const raw = await rawKafka(backlog);
 
-  rows.push(
-    {
-      name: `REST send, ${IN_FLIGHT} in flight`,
-      metric: 'relay off',
-      value: sendsOff.perSecond,
-      unit: 'msg/s',
-    },
-    {
-      name: `REST send, ${IN_FLIGHT} in flight`,
-      metric: 'relay on vs relay off',
-      value: sendsOn.perSecond,
-      unit: 'msg/s',
-      ceiling: sendsOff.perSecond,
-      ratio: sendsOn.perSecond / sendsOff.perSecond,
-    },
-    {
-      name: `REST send, ${IN_FLIGHT} in flight`,
-      metric: 'p99 latency, relay on / off',
-      value: percentile(sendsOn.latencies, 99),
-      unit: 'ms',
-      ceiling: percentile(sendsOff.latencies, 99),
-      ratio: percentile(sendsOn.latencies, 99) / percentile(sendsOff.latencies, 99),
-    },
-    { name: 'outbox relay', metric: 'outbox empty after last send', value: lag, unit: 'ms' },
-    {
-      name: 'outbox relay',
-      metric: `drain ${drained} events vs raw producer`,
-      value: relayRate,
-      unit: 'events/s',
-      ceiling: raw,
-      ratio: relayRate / raw,
-    },
-  );
-  return rows;
+  const sends = `REST send, ${IN_FLIGHT} in flight`;
+  return {
+    rows: [
+      row({
+        scenario: 'O1',
+        name: sends,
+        metric: 'relay off',
+        value: sendsOff.perSecond,
+        unit: 'msg/s',
+      }),
+      row({
+        key: 'o1.sends',
+        scenario: 'O1',
+        name: sends,
+        metric: 'relay and delivery worker on, vs relay off',
+        value: sendsOn.perSecond,
+        unit: 'msg/s',
+        ceiling: sendsOff.perSecond,
+      }),
+      row({
+        scenario: 'O1',
+        name: sends,
+        metric: 'p99 latency, relay on vs off',
+        value: percentile(sendsOn.latencies, 99),
+        unit: 'ms',
+        ceiling: percentile(sendsOff.latencies, 99),
+      }),
+      row({
+        scenario: 'O1',
+        name: 'outbox relay',
+        metric: 'outbox empty after the last send',
+        value: lag,
+        unit: 'ms',
+      }),
+      row({
+        key: 'o1.drain',
+        scenario: 'O1',
+        name: 'outbox relay',
+        metric: `drain of ${drained} events vs a raw idempotent producer`,
+        value: relayRate,
+        unit: 'events/s',
+        ceiling: raw,
+      }),
+    ],
+  };
 }

@@ -1,0 +1,183 @@
+import { chartSvg } from './chart';
+import { markdown, targetChart } from './report';
+import { Results, row } from './results';
+import { evaluate, TARGETS } from './targets';
+
+const results = (): Results => ({
+  date: '2026-11-25T01:02:03.000Z',
+  quick: true,
+  command: 'npm run bench -- --quick',
+  machine: { cpus: 2, cpu: 'Test CPU', memoryGiB: 8, node: 'v20.19.0', os: 'linux 6.1' },
+  scenarios: [
+    row({
+      key: 's2.deliveries.10',
+      scenario: 'S2',
+      name: 'rooms of 10',
+      metric: 'max deliveries/s',
+      value: 250,
+      unit: 'deliveries/s',
+      ceiling: 100_000,
+    }),
+    row({
+      key: 's3.p99.50',
+      scenario: 'S3',
+      name: '50 %',
+      metric: 'p99',
+      value: 3,
+      unit: 'ms',
+      ceiling: 2,
+    }),
+    row({
+      key: 's5.missing',
+      scenario: 'S5',
+      name: '300 sockets',
+      metric: 'missing',
+      value: 0,
+      unit: 'messages',
+    }),
+    row({
+      key: 's6.stored',
+      scenario: 'S6',
+      name: 'x',
+      metric: 'stored',
+      value: NaN,
+      unit: 'msg/s',
+      ceiling: 1000,
+    }),
+  ],
+  charts: [],
+  notes: { S2: ['FerretDB was 90 % busy.'] },
+});
+
+describe('targets', () => {
+  it('reads each target from its row: met, missed, or not measured', () => {
+    const verdicts = evaluate(results().scenarios);
+    const by = (key: string) => verdicts.find((v) => v.target.key === key)!;
+    expect(by('s2.deliveries.10')).toMatchObject({ measured: 0.0025, met: false });
+    // Lower is better: 1.5× the ceiling's p99 is within 2×.
+    expect(by('s3.p99.50')).toMatchObject({ measured: 1.5, met: true });
+    expect(by('s5.missing')).toMatchObject({ measured: 0, met: true });
+    // A NaN figure and an absent row are not measured, never met.
+    expect(by('s6.stored').met).toBeUndefined();
+    expect(by('s1.rss-per-socket').met).toBeUndefined();
+    expect(verdicts).toHaveLength(TARGETS.length);
+  });
+
+  it('fills in a ratio only when the ceiling is a usable number', () => {
+    expect(
+      row({ scenario: 'S1', name: 'n', metric: 'm', value: 2, unit: 'u', ceiling: 8 }).ratio,
+    ).toBe(0.25);
+    expect(
+      row({ scenario: 'S1', name: 'n', metric: 'm', value: 2, unit: 'u', ceiling: 0 }),
+    ).not.toHaveProperty('ratio');
+    expect(row({ scenario: 'S1', name: 'n', metric: 'm', value: 2, unit: 'u' })).not.toHaveProperty(
+      'ratio',
+    );
+  });
+});
+
+describe('markdown', () => {
+  const md = markdown(results());
+
+  it('says where the figures come from', () => {
+    expect(md).toContain('`npm run bench -- --quick`');
+    expect(md).toContain('2 × Test CPU, 8 GiB, linux 6.1, Node v20.19.0');
+  });
+
+  it('lists every target with its verdict', () => {
+    expect(md).toContain(
+      '| S2 | rooms of 10: max deliveries/s (p99 < 100 ms) ≥ 0.8× bare Socket.IO | 0.0025× | missed |',
+    );
+    expect(md).toMatch(/\| S3 \| .* \| 1\.5× \| met \|/);
+    expect(md).toMatch(/\| S6 \| .* \| {2}\| not measured \|/);
+  });
+
+  it('has a table per measured scenario with value, ceiling, ratio and target', () => {
+    expect(md).toContain(
+      '| rooms of 10 | max deliveries/s | 250 | deliveries/s | 100,000 | 0.0025× | ≥ 0.8×: missed |',
+    );
+    expect(md).toContain('| 50 % | p99 | 3 | ms | 2 | 1.5× | ≤ 2×: met |');
+    expect(md).toContain('- FerretDB was 90 % busy.');
+    expect(md).not.toContain('## S1 idle connections');
+  });
+
+  it('gives a ratio enough digits to tell a miss from its bound', () => {
+    const close = results();
+    close.scenarios.push(
+      row({
+        key: 's4.per-cpu',
+        scenario: 'S4',
+        name: '2 vs 1',
+        metric: 'per CPU-second',
+        value: 970,
+        unit: 'deliveries/CPU-s',
+        ceiling: 1391,
+      }),
+    );
+    expect(markdown(close)).toMatch(/\| S4 \| .* \| 0\.697× \| missed \|/);
+  });
+
+  it('links the charts after their scenario', () => {
+    const withChart = results();
+    withChart.charts.push({
+      scenario: 'S2',
+      kind: 'bar',
+      file: 's2.png',
+      title: 'S2 chart',
+      y: { label: 'y' },
+      categories: ['a'],
+      series: [{ label: 's', values: [1] }],
+    });
+    const text = markdown(withChart);
+    expect(text.indexOf('![S2 chart](load/charts/s2.png)')).toBeGreaterThan(
+      text.indexOf('## S2 fan-out'),
+    );
+    expect(text.indexOf('![S2 chart](load/charts/s2.png)')).toBeLessThan(
+      text.indexOf('## S3 latency'),
+    );
+  });
+});
+
+describe('charts', () => {
+  it('draws one bar per category and series, with value labels, on a log axis', () => {
+    const chart = targetChart(results());
+    expect(chart.categories).toEqual(['S1 (≤)', 'S2 (≥)', 'S3 (≤)', 'S4 (≥)', 'S6 (≥)']);
+    const svg = chartSvg(chart);
+    // Measured ratios for S2 and S3 (S1, S4, S6 are not measured), five bounds.
+    expect(svg.match(/<rect x=/g)).toHaveLength(2 + 5 + 2 /* legend */);
+    expect(svg).toContain('>0.0025<');
+    expect(svg).toContain('>1.25<');
+    // Decades from 0.001 to 10 as ticks.
+    for (const t of ['0.001', '0.01', '0.1', '1', '10']) expect(svg).toContain(`>${t}</text>`);
+  });
+
+  it('draws a line chart as a polyline through its points, and escapes labels', () => {
+    const svg = chartSvg({
+      kind: 'line',
+      file: 'l.png',
+      title: 'RSS <per> socket & more',
+      x: { label: 'sockets' },
+      y: { label: 'MiB' },
+      series: [
+        {
+          label: 'a',
+          points: [
+            [0, 0],
+            [1000, 50],
+            [2000, 100],
+          ],
+        },
+      ],
+    });
+    expect(svg).toContain('RSS &lt;per&gt; socket &amp; more');
+    const points = /<polyline points="([^"]+)"/
+      .exec(svg)![1]
+      .split(' ')
+      .map((p) => p.split(',').map(Number));
+    expect(points).toHaveLength(3);
+    // Straight line: equal steps in x give equal steps in y, and y grows upwards.
+    expect(points[1][0] - points[0][0]).toBeCloseTo(points[2][0] - points[1][0], 1);
+    expect(points[0][1] - points[1][1]).toBeCloseTo(points[1][1] - points[2][1], 1);
+    expect(points[2][1]).toBeLessThan(points[0][1]);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * What a run produces: rows of `{ name, metric, value, unit, ceiling, ratio }` (the shape
+ * load/results/*.json and the k6 side share), the charts' data and notes per scenario.
+ */
+import { cpus, release, totalmem } from 'node:os';
+import type { Chart } from './chart';
+
+/** S1–S6 of issue 7; R1 receipt and typing storms (issue 5); O1 the outbox relay (issue 6). */
+export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'R1' | 'O1';
+
+export interface Row {
+  /** Stable id a target refers to, such as `s2.deliveries.10`. */
+  key?: string;
+  scenario: ScenarioId;
+  name: string;
+  metric: string;
+  value: number;
+  unit: string;
+  ceiling?: number;
+  ratio?: number;
+}
+
+/** A chart's data, placed after its scenario's table. */
+export type ScenarioChart = Chart & { scenario: ScenarioId };
+
+export interface ScenarioOutput {
+  rows: Row[];
+  charts?: ScenarioChart[];
+  /** What the run saw that explains a figure: what was busy, what was lost. */
+  notes?: string[];
+}
+
+export interface Machine {
+  cpus: number;
+  cpu: string;
+  memoryGiB: number;
+  node: string;
+  os: string;
+}
+
+export interface Results {
+  date: string;
+  quick: boolean;
+  command: string;
+  machine: Machine;
+  scenarios: Row[];
+  charts: ScenarioChart[];
+  notes: Partial<Record<ScenarioId, string[]>>;
+}
+
+export function machine(): Machine {
+  return {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${process.platform} ${release()}`,
+  };
+}
+
+/** Value over ceiling, or undefined when there is no usable ceiling. */
+export function ratio(value: number, ceiling: number | undefined): number | undefined {
+  if (ceiling === undefined || !Number.isFinite(ceiling) || ceiling === 0) return undefined;
+  return value / ceiling;
+}
+
+/** A row with its ratio filled in from value and ceiling. */
+export function row(r: Omit<Row, 'ratio'>): Row {
+  const q = ratio(r.value, r.ceiling);
+  return q === undefined ? { ...r } : { ...r, ratio: q };
+}
