@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { withReceipts } from '../receipts/receipt-state';
 import type { SendResult } from '../actors/conversation-actor';
 import { ConversationRouter } from '../actors/conversation-router';
 import { ChatError } from '../common/chat-error';
@@ -9,6 +8,7 @@ import {
   ConversationRepository,
 } from '../conversations/conversation.repository';
 import { MESSAGE_REPOSITORY, MessageRepository } from './message.repository';
+import { served } from './served-messages';
 import type { Message } from './message.types';
 import { SendRateLimiter } from './send-rate-limiter';
 
@@ -100,11 +100,8 @@ export class MessagesService {
     } else if (!(await this.conversations.memberOf(userId, [conversationId])).has(conversationId)) {
       throw new ChatError('not_found', 'conversation not found');
     }
-    const [page, cursors] = await Promise.all([
-      this.messages.page(conversationId, q),
-      this.conversations.cursorsIn(conversationId),
-    ]);
-    return { ...page, items: withReceipts(page.items, cursors) };
+    const page = await this.messages.page(conversationId, q);
+    return { ...page, items: await served(this.conversations, conversationId, page.items) };
   }
 
   private checkLength(content: string): void {

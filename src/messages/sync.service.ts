@@ -3,8 +3,8 @@ import {
   CONVERSATION_REPOSITORY,
   ConversationRepository,
 } from '../conversations/conversation.repository';
-import { withReceipts } from '../receipts/receipt-state';
 import { MESSAGE_REPOSITORY, MessageRepository } from './message.repository';
+import { served } from './served-messages';
 import type { Message } from './message.types';
 
 export const SYNC_PAGE = 100;
@@ -32,14 +32,9 @@ export class SyncService {
       ids
         .filter((id) => member.has(id))
         .map(async (id) => {
-          const [page, members] = await Promise.all([
-            this.messages.page(id, { after: cursors[id], limit: SYNC_PAGE }),
-            this.conversations.cursorsIn(id),
-          ]);
-          return [
-            id,
-            { messages: withReceipts(page.items, members), hasMore: page.hasMore },
-          ] as const;
+          const page = await this.messages.page(id, { after: cursors[id], limit: SYNC_PAGE });
+          const messages = await served(this.conversations, id, page.items);
+          return [id, { messages, hasMore: page.hasMore }] as const;
         }),
     );
     return Object.fromEntries(pages);
