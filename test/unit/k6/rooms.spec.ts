@@ -138,11 +138,15 @@ describe('k6 room scenarios (rooms.ts) against a fake Parley', () => {
     const stored = total('parley_messages_stored');
     expect(stored + total('parley_sends_skipped') + failed.length).toBe(40);
     expect(stored).toBeGreaterThan(30);
-    // Each member got each message the server stored exactly once: live, or from a sync.
+    // A send whose socket dropped before its ack may still have been stored (the client
+    // counts it failed): the server holds every acknowledged send and at most those too.
     const onServer = Object.values(k6.get(`${url}/stats`).json() as Record<string, number>);
-    expect(onServer.reduce((a, b) => a + b, 0)).toBe(stored);
+    const storedOnServer = onServer.reduce((a, b) => a + b, 0);
+    expect(storedOnServer).toBeGreaterThanOrEqual(stored);
+    expect(storedOnServer).toBeLessThanOrEqual(stored + failed.length);
+    // Each member got each message the server stored exactly once: live, or from a sync.
     expect(total('parley_deliveries') + total('parley_messages_recovered')).toBe(
-      stored * cfg.roomSize,
+      storedOnServer * cfg.roomSize,
     );
     // The storm's drops were the script's own: not counted as drops.
     expect(total('parley_socket_drops')).toBe(0);
