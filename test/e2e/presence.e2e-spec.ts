@@ -4,12 +4,11 @@ import { NodeProcess, startNode, stopNode } from '../support/node-process';
 import {
   ChatClient,
   collect,
-  connectClient,
+  connectReady,
   emitWithAck,
   expectNoEvent,
   waitForEvent,
 } from '../support/socket';
-import { tokenFor } from '../support/tokens';
 
 // Fast crash detection: a SIGKILLed node leaves the others' view within ~2 s.
 const FAST_CLUSTER = { CLUSTER_HEARTBEAT_MS: '300', CLUSTER_NODE_TTL_MS: '1500' };
@@ -29,13 +28,7 @@ describe('typing and presence across two nodes (built service, real stack)', () 
   }, 60_000);
 
   const user = () => ApiUser.create(nodes[0].url);
-  /** Connects and waits until the socket's rooms are live (its first command answered). */
-  const connect = async (node: NodeProcess, u: ApiUser) => {
-    const socket = await connectClient(node.url, await tokenFor(u.id));
-    open.push(socket);
-    expect(await emitWithAck(socket, 'sync', { cursors: {} })).toMatchObject({ ok: true });
-    return socket;
-  };
+  const connect = (node: NodeProcess, u: ApiUser) => connectReady(node.url, u.id, open);
   const group = async (admin: ApiUser, members: ApiUser[]) => {
     const res = await admin.post('/conversations', {
       type: 'group',

@@ -1,7 +1,6 @@
 import { ApiUser } from '../support/http';
 import { awaitClusterView, NodeProcess, startNode, stopNode } from '../support/node-process';
-import { ChatClient, collect, connectClient, emitWithAck } from '../support/socket';
-import { tokenFor } from '../support/tokens';
+import { ChatClient, collect, connectReady, emitWithAck } from '../support/socket';
 import { expectEventually } from '../support/eventually';
 
 describe('read and delivered receipts and unread counts across two nodes', () => {
@@ -17,12 +16,7 @@ describe('read and delivered receipts and unread counts across two nodes', () =>
     await Promise.all(nodes.map(stopNode));
   });
 
-  async function connect(node: NodeProcess, user: ApiUser): Promise<ChatClient> {
-    const socket = await connectClient(node.url, await tokenFor(user.id));
-    sockets.push(socket);
-    expect(await emitWithAck(socket, 'sync', { cursors: {} })).toMatchObject({ ok: true });
-    return socket;
-  }
+  const connect = (node: NodeProcess, user: ApiUser) => connectReady(node.url, user.id, sockets);
 
   async function pair() {
     const [alice, bob] = await Promise.all([

@@ -7,6 +7,7 @@ import type {
   Commands,
   Json,
 } from '../../src/realtime/events';
+import { tokenFor } from './tokens';
 
 /** A socket.io-client socket typed with the `/chat` event map as a client decodes it. */
 export type ChatClient = Socket<ClientListenEvents, ClientEmitEvents>;
@@ -46,6 +47,22 @@ export function connectClient(
       reject(err);
     });
   });
+}
+
+/**
+ * Connects `userId` to `${url}/chat` and waits until the socket's rooms are live: the server
+ * answers a command only once they are, so an answered `sync` means nothing sent to the
+ * user's conversations from now on can be missed. `open` collects it for the test's cleanup.
+ */
+export async function connectReady(
+  url: string,
+  userId: string,
+  open: ChatClient[],
+): Promise<ChatClient> {
+  const socket = await connectClient(url, await tokenFor(userId));
+  open.push(socket);
+  expect(await emitWithAck(socket, 'sync', { cursors: {} })).toMatchObject({ ok: true });
+  return socket;
 }
 
 /** Sends a command and resolves with its ack; rejects when none comes within `timeoutMs`. */
