@@ -11,6 +11,8 @@ import { ReceiptMetrics } from '../receipts/receipt-metrics';
 import { MESSAGE_REPOSITORY, MessageRepository } from '../messages/message.repository';
 import { BROADCASTER, Broadcaster } from './broadcaster';
 import { ConversationActor } from './conversation-actor';
+import { GroupCommitWriter } from './group-commit-writer';
+import { Histogram } from 'prom-client';
 
 const IDLE_MS = 60_000;
 const SWEEP_MS = 15_000;
@@ -27,6 +29,7 @@ export class ActorRegistry implements OnModuleDestroy {
   private readonly retiring = new Set<ConversationActor>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly receiptMetrics: ReceiptMetrics;
+  private readonly writer: GroupCommitWriter;
 
   constructor(
     @Inject(MESSAGE_REPOSITORY) private readonly messages: MessageRepository,
@@ -37,6 +40,34 @@ export class ActorRegistry implements OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.receiptMetrics = new ReceiptMetrics(metrics.registry);
+    const flushSize = new Histogram({
+      name: 'parley_group_commit_messages',
+      help: 'Messages stored by one group-commit flush (all conversations of the node)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+      registers: [metrics.registry],
+    });
+    const flushConversations = new Histogram({
+      name: 'parley_group_commit_batches',
+      help: 'Actor batches (conversations) stored by one group-commit flush',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [metrics.registry],
+    });
+    const flushSeconds = new Histogram({
+      name: 'parley_group_commit_flush_seconds',
+      help: 'Duration of one group-commit flush (outbox and messages inserts)',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+      registers: [metrics.registry],
+    });
+    this.writer = new GroupCommitWriter(
+      { changeLog, insertBatch: (batch) => messages.insertBatch(batch) },
+      {
+        flushed: (batches, stored, seconds) => {
+          flushConversations.observe(batches);
+          flushSize.observe(stored);
+          flushSeconds.observe(seconds);
+        },
+      },
+    );
     this.sweeper = setInterval(() => this.passivate(IDLE_MS), SWEEP_MS).unref();
   }
 
@@ -45,6 +76,7 @@ export class ActorRegistry implements OnModuleDestroy {
     if (!actor) {
       actor = new ConversationActor(conversationId, {
         messages: this.messages,
+        writer: this.writer,
         conversations: this.conversations,
         broadcaster: this.broadcaster,
         changeLog: this.changeLog,
@@ -55,6 +87,11 @@ export class ActorRegistry implements OnModuleDestroy {
       this.actors.set(conversationId, actor);
     }
     return actor;
+  }
+
+  /** This node's actor of the conversation, if it has one (never creates it). */
+  peek(conversationId: string): ConversationActor | undefined {
+    return this.actors.get(conversationId);
   }
 
   /**

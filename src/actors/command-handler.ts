@@ -17,6 +17,9 @@ import { BROADCASTER, Broadcaster } from './broadcaster';
 import type { ActorCommand, CommandOf, ResultOf } from './commands';
 import { ConversationState, isAdmin, isMember } from './conversation-state';
 
+/** Most messages one conversation's `sync` answer carries (`hasMore` says to call again). */
+export const SYNC_PAGE = 100;
+
 /**
  * Runs commands in this node's actors. Reached directly when this node owns the
  * conversation, or through the node bus when another node forwarded the command.
@@ -67,7 +70,31 @@ export class CommandHandler {
         return actor.run((state) => this.delete(state, c));
       case 'receipt:mark':
         return actor.receipt(c.userId, c.receipt, c.seq);
+      case 'sync:recent':
+        return Promise.resolve(this.syncRecent(c));
     }
+  }
+
+  /**
+   * Reads the committed state of loaded actors without queueing behind their mailboxes: a
+   * send stored but not yet committed is broadcast after the commit, and the caller's socket
+   * is already in the room, so it arrives live; one committed but not yet broadcast comes
+   * twice and the client drops the echo by seq.
+   */
+  private syncRecent(c: CommandOf<'sync:recent'>): ResultOf<CommandOf<'sync:recent'>> {
+    const out: ResultOf<CommandOf<'sync:recent'>> = {};
+    for (const [id, cursor] of Object.entries(c.cursors)) {
+      const actor = this.actors.peek(id);
+      const state = actor?.snapshot();
+      if (!actor || !state) continue;
+      if (!isMember(state, c.userId)) {
+        out[id] = null;
+        continue;
+      }
+      const page = afterCursor(state, cursor, SYNC_PAGE);
+      if (page) out[id] = { ...page, messages: actor.withReceipts(state, page.messages) };
+    }
+    return out;
   }
 
   private async update(state: ConversationState, c: CommandOf<'conversation:update'>) {
@@ -118,13 +145,22 @@ export class CommandHandler {
     const at = new Date();
     const next = { ...conv, deletedAt: at, updatedAt: at };
     await this.changeLog.prepare([conversationDeleted(next)]);
-    await this.conversations.markDeleted(conv.id, at);
+    await this.conversations.markDeleted(conv, at);
     this.broadcaster.conversation('conversation:deleted', next, {
       added: [],
       removed: conv.participants,
     });
     return { state: { ...state, conversation: next }, value: next };
   }
+}
+
+/** The messages after `cursor`, at most `limit`, when memory reaches back to it. */
+function afterCursor(state: ConversationState, cursor: number, limit: number) {
+  if (cursor >= state.lastSeq) return { messages: [], hasMore: false };
+  const first = state.recent[0]?.seq ?? state.lastSeq + 1;
+  if (first > cursor + 1) return undefined;
+  const after = state.recent.filter((m) => m.seq > cursor);
+  return { messages: after.slice(0, limit), hasMore: after.length > limit };
 }
 
 /** The newest window from the actor's memory when it holds it (undefined → read MongoDB). */

@@ -41,6 +41,16 @@ export type ActorCommand =
     }
   | { type: 'conversation:delete'; conversationId: string; userId: string }
   | {
+      /**
+       * Routed by `conversationId` (the first of `cursors`): every conversation of `cursors`
+       * has the same owner. Answered from the owner's memory, never from the database.
+       */
+      type: 'sync:recent';
+      conversationId: string;
+      userId: string;
+      cursors: Record<string, number>;
+    }
+  | {
       type: 'receipt:mark';
       conversationId: string;
       userId: string;
@@ -58,6 +68,12 @@ export interface CommandResults {
   'conversation:get': Conversation;
   'conversation:update': Conversation;
   'conversation:delete': Conversation;
+  /**
+   * What each conversation's actor holds after the cursor; a conversation is left out when
+   * its actor is not loaded here or its memory does not reach back to the cursor, and is
+   * `null` when the caller is not a member (the actor knows it; the cache may lag).
+   */
+  'sync:recent': Record<string, { messages: Message[]; hasMore: boolean } | null>;
   /** The member's cursors after the receipt (forward-only, clamped to the last seq). */
   'receipt:mark': Cursors;
 }
@@ -73,5 +89,6 @@ export const COMMAND_TYPES: ReadonlySet<string> = new Set<ActorCommand['type']>(
   'conversation:get',
   'conversation:update',
   'conversation:delete',
+  'sync:recent',
   'receipt:mark',
 ]);

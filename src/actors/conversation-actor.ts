@@ -11,6 +11,7 @@ import { ReceiptCoalescer } from '../receipts/receipt-coalescer';
 import type { ReceiptMetrics } from '../receipts/receipt-metrics';
 import { Cursors, ReceiptType, withReceipts } from '../receipts/receipt-state';
 import type { Broadcaster } from './broadcaster';
+import type { GroupCommitWriter } from './group-commit-writer';
 import {
   commitSends,
   ConversationState,
@@ -27,6 +28,8 @@ import {
 
 export interface ActorDeps {
   messages: MessageRepository;
+  /** The node's one writer of new messages and their events (group commit). */
+  writer: Pick<GroupCommitWriter, 'submit'>;
   changeLog: ChangeLog;
   broadcaster: Broadcaster;
   conversations: ConversationRepository;
@@ -51,15 +54,27 @@ const DUPLICATE_RETRIES = 3;
 
 /**
  * The one writer of a conversation in this process. Commands queue in a mailbox and run one
- * at a time; consecutive sends are planned and stored as one batch. State is loaded from the
- * database on first use and after any write whose outcome is unknown, so the database stays
- * the last word: a duplicate key (another writer, or a retried send) reloads and replans.
+ * at a time; consecutive sends are planned and handed to the node's group-commit writer as
+ * one batch. State is loaded from the database on first use and after any write whose outcome
+ * is unknown, so the database stays the last word: a duplicate key (another writer, or a
+ * retried send) reloads and replans.
+ *
+ * Writes that are not inserts (the conversation summary, reply counts, cursors, edits,
+ * membership) run one at a time on the actor's write lane: a command that writes waits there
+ * for the follow-up writes of earlier sends, while new sends do not (they only insert), so
+ * the summary and reply counts never hold up an acknowledgement. FerretDB applies an update
+ * by read-modify-write: two updates of one document must never overlap.
  */
 export class ConversationActor {
   private state?: ConversationState;
   private readonly mailbox: Task[] = [];
   private running = false;
   private lastActiveAt = Date.now();
+  /** The tail of the write lane (never rejects). */
+  private lane: Promise<unknown> = Promise.resolve();
+  private laneIdle = true;
+  /** Follow-up writes of stored sends not yet on the lane, coalesced per conversation. */
+  private followUp?: { replies: Map<string, number>; readers: Map<string, number> };
   /** Read and delivered cursors of the members, written in coalesced flushes. */
   readonly receipts: ReceiptCoalescer;
 
@@ -70,13 +85,24 @@ export class ConversationActor {
     this.receipts = new ReceiptCoalescer(conversationId, {
       ...deps,
       metrics: deps.receiptMetrics,
-      serialize: (write) => this.run(async () => ({ value: await write() })),
+      serialize: (write) => this.onLane(write),
     });
+  }
+
+  /** The state as last committed, without waiting for the mailbox (undefined: not loaded). */
+  snapshot(): ConversationState | undefined {
+    return this.state;
   }
 
   /** True when nothing is queued or running and nothing happened for `idleMs`. */
   isIdle(idleMs: number, now = Date.now()): boolean {
-    return !this.running && this.mailbox.length === 0 && now - this.lastActiveAt >= idleMs;
+    return (
+      !this.running &&
+      this.mailbox.length === 0 &&
+      !this.followUp &&
+      this.laneIdle &&
+      now - this.lastActiveAt >= idleMs
+    );
   }
 
   send(request: SendRequest): Promise<SendResult> {
@@ -172,7 +198,7 @@ export class ConversationActor {
         } else {
           const task = this.mailbox.shift() as Extract<Task, { kind: 'run' }>;
           try {
-            task.resolve(await task.run(await this.loaded()));
+            task.resolve(await this.onLane(async () => task.run(await this.loaded())));
           } catch (err) {
             task.reject(err);
           }
@@ -200,8 +226,10 @@ export class ConversationActor {
           newClientMessageId: randomUUID,
           parents,
         }));
-        await this.deps.changeLog.prepare(toInsert.map(messageCreated));
-        await this.deps.messages.insertBatch(toInsert);
+        await this.deps.writer.submit({
+          messages: toInsert,
+          events: toInsert.map(messageCreated),
+        });
       } catch (err) {
         // The unique indexes refused part of the batch: a retried send stored earlier, or
         // another writer took these seqs. Reload what is stored and plan again.
@@ -224,7 +252,7 @@ export class ConversationActor {
       this.state = commitSends(state, toInsert);
       if (toInsert.length)
         this.deps.broadcaster.messages('message:new', this.conversationId, toInsert);
-      await this.afterStore(toInsert);
+      this.scheduleFollowUp(toInsert);
       planned.forEach((p, i) => {
         if (p.kind === 'rejected') tasks[i].reject(p.error);
         else tasks[i].resolve({ message: p.message, created: p.kind === 'new' });
@@ -239,43 +267,66 @@ export class ConversationActor {
   }
 
   /**
-   * Follow-up writes once messages are durable. Their failure does not fail the sends: the
-   * summary is repaired by the next send (lastSeq is read from the messages on load).
+   * Queues the follow-up writes of stored messages on the lane, merged with any not yet
+   * started: the summary (from the state at write time), reply counts and the senders'
+   * implicit read. Their failure does not fail the sends: the summary is repaired by the next
+   * write (lastSeq is read from the messages on load), and is never moved backwards.
    */
-  private async afterStore(stored: Message[]): Promise<void> {
+  private scheduleFollowUp(stored: Message[]): void {
     if (stored.length === 0) return;
-    const replies = new Map<string, number>();
-    const lastBySender = new Map<string, number>();
+    const first = !this.followUp;
+    const f = (this.followUp ??= { replies: new Map(), readers: new Map() });
     for (const m of stored) {
-      if (m.parentId) replies.set(m.parentId, (replies.get(m.parentId) ?? 0) + 1);
-      lastBySender.set(m.senderId, m.seq);
+      if (m.parentId) f.replies.set(m.parentId, (f.replies.get(m.parentId) ?? 0) + 1);
+      f.readers.set(m.senderId, m.seq);
     }
-    const results = await Promise.allSettled([
-      this.deps.conversations.saveLastMessage(this.state!.conversation),
-      this.deps.messages.addReplies(this.conversationId, replies),
-    ]);
-    // Sending reads everything before it: the sender's own unread count stays 0. Not
-    // announced (every client knows a sender saw what they answered) and not awaited here:
-    // its write is queued in this mailbox, so it lands before any later command runs.
-    for (const [userId, seq] of lastBySender) {
-      this.receipts.stage(userId, 'read', seq, seq, false).then(
-        // A failed flush is logged by the coalescer; nobody waits for this one.
-        ({ durable }) => durable.catch(() => undefined),
-        (err: unknown) =>
+    if (!first) return;
+    void this.onLane(async () => {
+      const { replies, readers } = this.followUp!;
+      this.followUp = undefined;
+      const state = this.state;
+      if (!state) return; // reloaded meanwhile: the summary is repaired by the next write
+      const results = await Promise.allSettled([
+        this.deps.conversations.saveLastMessage(state.conversation),
+        this.deps.messages.addReplies(this.conversationId, replies),
+      ]);
+      for (const r of results) {
+        if (r.status === 'rejected') {
           this.deps.logger.warn(
-            { err, conversationId: this.conversationId },
-            'implicit read failed',
-          ),
-      );
-    }
-    for (const r of results) {
-      if (r.status === 'rejected') {
-        this.deps.logger.warn(
-          { err: r.reason, conversationId: this.conversationId },
-          'post-insert update failed',
+            { err: r.reason, conversationId: this.conversationId },
+            'post-insert update failed',
+          );
+        }
+      }
+      // Sending reads everything before it: the sender's own unread count stays 0. Not
+      // announced (every client knows a sender saw what they answered); its coalesced write
+      // queues on this lane behind us.
+      for (const [userId, seq] of readers) {
+        this.receipts.stage(userId, 'read', seq, seq, false).then(
+          ({ durable }) => durable.catch(() => undefined), // logged by the coalescer
+          (err: unknown) =>
+            this.deps.logger.warn(
+              { err, conversationId: this.conversationId },
+              'implicit read failed',
+            ),
         );
       }
-    }
+    });
+  }
+
+  /** Runs `write` after every write queued on the lane before it; the lane never rejects. */
+  private onLane<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.lane.then(write);
+    this.laneIdle = false;
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lane = tail;
+    void tail.then(() => {
+      if (this.lane === tail) this.laneIdle = true;
+    });
+    return result;
   }
 
   private async loaded(): Promise<ConversationState> {
@@ -305,7 +356,11 @@ export class ConversationActor {
       conversation: { ...conversation, lastSeq },
       lastSeq,
       recent: recent.items,
-      dedupe: new Map(stored.map((m) => [dedupeKey(m.senderId, m.clientMessageId), m])),
+      // The newest messages too: a client retrying a send that the previous owner stored is
+      // answered from memory instead of by a refused insert and a reload.
+      dedupe: new Map(
+        [...recent.items, ...stored].map((m) => [dedupeKey(m.senderId, m.clientMessageId), m]),
+      ),
     };
   }
 

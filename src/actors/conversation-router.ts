@@ -43,6 +43,18 @@ export class ConversationRouter implements OnModuleInit {
     });
   }
 
+  /** `conversationIds` grouped by the node that owns them (in the current view). */
+  byOwner(conversationIds: readonly string[]): string[][] {
+    const groups = new Map<string, string[]>();
+    for (const id of conversationIds) {
+      const owner = this.membership.ownerOf(id) ?? this.membership.nodeId;
+      const group = groups.get(owner);
+      if (group) group.push(id);
+      else groups.set(owner, [id]);
+    }
+    return [...groups.values()];
+  }
+
   dispatch<C extends ActorCommand>(command: C): Promise<ResultOf<C>> {
     const owner = this.membership.ownerOf(command.conversationId);
     if (!owner || owner === this.membership.nodeId) return this.handler.execute(command);

@@ -168,11 +168,11 @@ export class ConversationMongoRepository implements ConversationRepository {
     }
   }
 
-  async markDeleted(id: string, at: Date): Promise<void> {
+  async markDeleted(c: Conversation, at: Date): Promise<void> {
     await this.conversations.collection.updateOne(
-      { _id: oid(id) },
+      { _id: oid(c.id) },
       // Frees the pair's key so the two users can start a new private conversation.
-      { $set: { deletedAt: at, updatedAt: at, key: `deleted:${id}` } },
+      { $set: { deletedAt: at, updatedAt: at, key: `deleted:${c.id}` } },
     );
   }
 

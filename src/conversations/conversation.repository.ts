@@ -47,7 +47,8 @@ export interface ConversationRepository {
     c: Conversation,
     change: { added: readonly string[]; removed: readonly string[] },
   ): Promise<void>;
-  markDeleted(id: string, at: Date): Promise<void>;
+  /** Soft-deletes the conversation (its participants lose it from their lists). */
+  markDeleted(c: Conversation, at: Date): Promise<void>;
   /** Moves members' cursors forward to these values (never backwards), in one write. */
   saveCursors(
     conversationId: string,

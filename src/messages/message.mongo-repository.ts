@@ -34,7 +34,8 @@ export class MessageMongoRepository implements MessageRepository {
       // Bypasses mongoose documents on purpose: the actor already built and checked them.
       await this.model.collection.insertMany(docs, { ordered: true });
     } catch (err) {
-      if (isDuplicateKey(err)) throw new DuplicateKeyError((err as Error).message);
+      if (isDuplicateKey(err))
+        throw new DuplicateKeyError((err as Error).message, storedBefore(err));
       throw err;
     }
   }
@@ -149,6 +150,14 @@ export class MessageMongoRepository implements MessageRepository {
       deletedAt: null,
     });
   }
+}
+
+/** An ordered insert stops at its one write error: its index is how many were stored. */
+function storedBefore(err: unknown): number | undefined {
+  if (!(err instanceof mongo.MongoBulkWriteError)) return undefined;
+  const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+  const index = errors[0]?.index;
+  return typeof index === 'number' && errors.length === 1 ? index : undefined;
 }
 
 function isDuplicateKey(err: unknown): boolean {

@@ -6,6 +6,16 @@ export const MESSAGE_REPOSITORY = Symbol('MESSAGE_REPOSITORY');
 /** Thrown by insertBatch when a unique index refused a document. */
 export class DuplicateKeyError extends Error {
   override readonly name = 'DuplicateKeyError';
+  /**
+   * @param stored how many documents of the batch, in order, were stored before the refused
+   *   one (undefined when the store did not say).
+   */
+  constructor(
+    message: string,
+    readonly stored?: number,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -14,8 +24,9 @@ export class DuplicateKeyError extends Error {
  */
 export interface MessageRepository {
   /**
-   * Stores a run of messages in order, in one round trip. On a duplicate key the documents
-   * before the offending one are stored and the rest are not; DuplicateKeyError is thrown.
+   * Stores messages in order, in one round trip (they may belong to several conversations:
+   * see GroupCommitWriter). On a duplicate key the documents before the offending one are
+   * stored and the rest are not; DuplicateKeyError is thrown with how many were stored.
    */
   insertBatch(messages: readonly Message[]): Promise<void>;
   /** Highest stored seq of the conversation, 0 when it has none. */

@@ -22,7 +22,7 @@ import {
 } from './events';
 import { RealtimeService } from './realtime.service';
 import { SubscriptionTracker } from './subscription-tracker';
-import { convRoom, userRoom } from './rooms';
+import { conversationOfRoom, convRoom, userRoom } from './rooms';
 import { ChatNamespace, SocketBroadcaster } from './socket-broadcaster';
 
 export type ChatSocket = Socket<
@@ -76,16 +76,28 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
         },
       );
     });
+    // Connected means live: the socket is in its rooms, and Redis confirmed their channels,
+    // before the client is told it is connected. Every message stored after the client saw
+    // `connect` reaches it without a `sync`.
+    nsp.use((socket, next) => {
+      this.joinRooms(socket).then(
+        () => next(),
+        (err: unknown) => {
+          this.logger.warn({ err, userId: socket.data.userId }, 'joining rooms failed');
+          next(
+            Object.assign(new Error('unavailable'), {
+              data: { code: 'unavailable', message: 'not ready; reconnect' },
+            }),
+          );
+        },
+      );
+    });
     this.broadcaster.attach(nsp);
     this.ephemeral.attach(nsp);
   }
 
   handleConnection(socket: ChatSocket): void {
-    const { userId } = socket.data;
-    // The user room first, then the query: a conversation created after the query read
-    // reaches this socket through the user room (the broadcaster joins it from there).
-    void socket.join(userRoom(userId));
-    const ready = this.joinConversations(socket);
+    const ready = this.reconcileRooms(socket);
     ready.catch(() => undefined); // logged there; commands awaiting it answer `unavailable`
     this.cutAtExpiry(socket);
     this.ephemeral.connected(socket);
@@ -104,7 +116,6 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
       event,
       commandSchemas[event],
       async (input) => {
-        // Commands wait for the rooms, so the sender's own echo is never missed.
         await ready;
         return run(socket.data.userId, input, socket);
       },
@@ -113,14 +124,37 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
     socket.on(event, listener);
   }
 
-  private async joinConversations(socket: ChatSocket): Promise<void> {
+  /** The user's room and their conversations' rooms, live once Redis confirmed them. */
+  private async joinRooms(socket: ChatSocket): Promise<void> {
+    void socket.join(userRoom(socket.data.userId));
+    const ids = await this.conversations.idsForUser(socket.data.userId);
+    await socket.join(ids.map(convRoom));
+    await this.subscriptions.settled();
+  }
+
+  /**
+   * Room changes made by other nodes while the socket was still connecting did not reach it
+   * (a socket only joins the broadcaster's socketsJoin/Leave once connected): read the
+   * membership once more, fix the rooms, and have the client sync the conversations it
+   * gained. Commands wait for this, so the sender's own echo is never missed.
+   */
+  private async reconcileRooms(socket: ChatSocket): Promise<void> {
     try {
-      const ids = await this.conversations.idsForUser(socket.data.userId);
-      if (socket.connected) await socket.join(ids.map(convRoom));
-      // Live only once Redis confirmed the new rooms' channels (see SubscriptionTracker).
-      await this.subscriptions.settled();
+      const ids = new Set(await this.conversations.idsForUser(socket.data.userId));
+      const joined = [...socket.rooms].flatMap((room) => {
+        const id = conversationOfRoom(room);
+        return id ? [id] : [];
+      });
+      const gained = [...ids].filter((id) => !socket.rooms.has(convRoom(id)));
+      const lost = joined.filter((id) => !ids.has(id));
+      for (const id of lost) void socket.leave(convRoom(id));
+      if (gained.length) {
+        await socket.join(gained.map(convRoom));
+        await this.subscriptions.settled();
+        socket.emit('sync:required', { conversationIds: gained });
+      }
     } catch (err) {
-      this.logger.warn({ err, userId: socket.data.userId }, 'joining conversation rooms failed');
+      this.logger.warn({ err, userId: socket.data.userId }, 'checking conversation rooms failed');
       // Close the transport, not the socket: the client reconnects by itself and retries.
       socket.conn.close();
       throw ChatError.unavailable('not ready; reconnect');

@@ -9,6 +9,7 @@ import { PresenceModule } from '../presence/presence.module';
 import { ChatGateway } from './chat.gateway';
 import { EphemeralService } from './ephemeral.service';
 import { RealtimeService } from './realtime.service';
+import { RedisEpochWatcher } from './redis-epoch.watcher';
 import { SocketBroadcaster } from './socket-broadcaster';
 import { SocketPresenceBroadcaster } from './socket-presence-broadcaster';
 import { SubscriptionTracker } from './subscription-tracker';
@@ -24,6 +25,7 @@ import { SubscriptionTracker } from './subscription-tracker';
   providers: [
     ChatGateway,
     RealtimeService,
+    RedisEpochWatcher,
     SocketBroadcaster,
     SubscriptionTracker,
     { provide: BROADCASTER, useExisting: SocketBroadcaster },

@@ -13,3 +13,7 @@ export const userRoom = (userId: string): string => `user:${userId}`;
 export const presenceRoom = (userId: string): string => `presence:${userId}`;
 
 export const isPresenceRoom = (room: string): boolean => room.startsWith('presence:');
+
+/** The conversation id of a `convRoom`, or undefined for any other room. */
+export const conversationOfRoom = (room: string): string | undefined =>
+  room.startsWith('conv:') ? room.slice('conv:'.length) : undefined;

@@ -82,6 +82,11 @@ export class SocketBroadcaster implements Broadcaster {
     });
   }
 
+  /** Tells every socket of this node to `sync` (its broadcasts may have been missed). */
+  resyncLocal(): void {
+    this.nsp?.local.emit('sync:required', {});
+  }
+
   private guard(event: string, conversationId: string, run: (nsp: ChatNamespace) => void): void {
     if (!this.nsp) {
       // Before the gateway is initialised nobody can be connected to this node.

@@ -1,11 +1,10 @@
 import { ownerOf } from '../../src/cluster/rendezvous';
 import { expectEventually } from '../support/eventually';
 import { ApiUser } from '../support/http';
+import { history, sendUntilStored, Stored } from '../support/messages';
 import { awaitClusterView, NodeProcess, startNode, stopNode } from '../support/node-process';
 import { ChatClient, collect, connectClient, emitWithAck } from '../support/socket';
 import { tokenFor } from '../support/tokens';
-
-type Stored = { id: string; seq: number; clientMessageId: string; senderId: string };
 
 /** Fast failure detection so a crashed owner is replaced within a couple of seconds. */
 const CLUSTER_ENV = {
@@ -51,38 +50,6 @@ describe('one owner per conversation across nodes (built service, real stack)', 
         participants: members.map((m) => m.id),
       });
       if (ownerOf(res.body.id, ids) === owner.nodeId) return res.body.id as string;
-    }
-  }
-
-  async function history(user: ApiUser, conversationId: string): Promise<Stored[]> {
-    const all: Stored[] = [];
-    for (;;) {
-      const page = await user.get(
-        `/conversations/${conversationId}/messages?after=${all.length}&limit=100`,
-      );
-      all.push(...page.body.items);
-      if (!page.body.hasMore) return all;
-    }
-  }
-
-  /** Sends until acknowledged, retrying with the same clientMessageId (as a client must). */
-  async function sendUntilStored(
-    socket: () => ChatClient,
-    conversationId: string,
-    clientMessageId: string,
-  ): Promise<Stored> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const answer = await emitWithAck(
-        socket(),
-        'message:send',
-        { conversationId, content: clientMessageId, clientMessageId },
-        2500,
-      ).catch(() => undefined);
-      if (answer?.ok) return answer.data as Stored;
-      if (answer && answer.error.code !== 'unavailable') throw new Error(JSON.stringify(answer));
-      if (Date.now() > deadline) throw new Error(`${clientMessageId} never stored`);
-      await new Promise((r) => setTimeout(r, 100));
     }
   }
 

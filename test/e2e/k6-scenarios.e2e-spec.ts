@@ -51,7 +51,7 @@ describe('the k6 scenarios against two nodes (built service, real stack)', () =>
       PARLEY_VUS: '4',
       PARLEY_SOCKETS_PER_VU: '50',
       PARLEY_RAMP: '3s',
-      PARLEY_HOLD: '2s',
+      PARLEY_HOLD: '8s',
     });
     expect(run.failures).toEqual([]);
     expect(run.samples('parley_connect_ok')).toHaveLength(200);

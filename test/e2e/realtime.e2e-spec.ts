@@ -1,8 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { expectEventually } from '../support/eventually';
 import { ApiUser } from '../support/http';
 import { freePort, NodeProcess, startNode, stopNode } from '../support/node-process';
+import { runRedisServer } from '../support/redis-server';
 import {
   ChatClient,
   collect,
@@ -287,27 +287,11 @@ describe('realtime over Socket.IO across three nodes (built service, real stack)
     }, 30_000);
   });
 
-  // A private redis-server (the stack's is shared with other runs and is never stopped here;
-  // scripts/stack.sh installs redis-server, so it is always there).
   describe('when the Redis link drops', () => {
     it('tells every local socket sync:required once the adapter is back, and delivery resumes', async () => {
       const port = await freePort();
       const redisUrl = `redis://127.0.0.1:${port}`;
-      const runRedis = (): Promise<ChildProcess> =>
-        new Promise((resolve, reject) => {
-          const child = spawn('redis-server', [
-            '--port',
-            String(port),
-            '--save',
-            '',
-            '--appendonly',
-            'no',
-          ]);
-          child.on('error', reject);
-          child.stdout.on('data', (d: Buffer) => {
-            if (d.toString().includes('Ready to accept connections')) resolve(child);
-          });
-        });
+      const runRedis = () => runRedisServer(port);
       let redis = await runRedis();
       const pair: NodeProcess[] = [];
       try {
