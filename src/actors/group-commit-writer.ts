@@ -1,3 +1,4 @@
+import { Batcher, Pending } from '../infra/batcher';
 import type { ChatEvent } from '../events/chat-events';
 import type { ChangeLog } from '../events/change-log';
 import { DuplicateKeyError } from '../messages/message.repository';
@@ -21,10 +22,7 @@ export interface PlannedBatch {
   events: readonly ChatEvent[];
 }
 
-interface Entry extends PlannedBatch {
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
+type Entry = Pending<PlannedBatch>;
 
 /** Most documents one flush takes; the rest wait for the next flush (which starts at once). */
 export const MAX_FLUSH_MESSAGES = 2000;
@@ -46,49 +44,34 @@ export const MAX_FLUSH_MESSAGES = 2000;
  * the same clientMessageId.
  */
 export class GroupCommitWriter {
-  private queue: Entry[] = [];
-  private flushing = false;
+  private readonly batcher: Batcher<PlannedBatch>;
 
   constructor(
     private readonly store: GroupCommitStore,
     private readonly stats: GroupCommitStats = {},
-  ) {}
+  ) {
+    this.batcher = new Batcher(
+      (entries) => this.flush(entries),
+      MAX_FLUSH_MESSAGES,
+      (b) => b.messages.length,
+    );
+  }
 
   /** Resolves once the batch is durable; rejects with DuplicateKeyError or the store's error. */
   submit(batch: PlannedBatch): Promise<void> {
     if (batch.messages.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ...batch, resolve, reject });
-      if (!this.flushing) void this.flushLoop();
-    });
+    return this.batcher.submit(batch);
   }
 
   /** Batches waiting for a flush (for tests and metrics). */
   get queued(): number {
-    return this.queue.length;
-  }
-
-  private async flushLoop(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        let n = 0;
-        let docs = 0;
-        while (n < this.queue.length && (n === 0 || docs < MAX_FLUSH_MESSAGES)) {
-          docs += this.queue[n].messages.length;
-          n++;
-        }
-        await this.flush(this.queue.splice(0, n));
-      }
-    } finally {
-      this.flushing = false;
-    }
+    return this.batcher.queued;
   }
 
   private async flush(entries: Entry[]): Promise<void> {
     const started = performance.now();
     try {
-      await this.store.changeLog.prepare(entries.flatMap((e) => e.events));
+      await this.store.changeLog.prepare(entries.flatMap((e) => e.item.events));
     } catch (err) {
       return entries.forEach((e) => e.reject(err));
     }
@@ -96,7 +79,7 @@ export class GroupCommitWriter {
     const stored: Entry[] = [];
     let docs = 0;
     while (pending.length > 0) {
-      const messages = pending.flatMap((e) => e.messages);
+      const messages = pending.flatMap((e) => e.item.messages);
       try {
         await this.store.insertBatch(messages);
         stored.push(...pending);
@@ -112,7 +95,9 @@ export class GroupCommitWriter {
         // Documents [0, at) are stored; the one at `at` was refused.
         let offset = 0;
         let i = 0;
-        while (offset + pending[i].messages.length <= at) offset += pending[i++].messages.length;
+        while (offset + pending[i].item.messages.length <= at) {
+          offset += pending[i++].item.messages.length;
+        }
         stored.push(...pending.slice(0, i));
         docs += offset;
         pending[i].reject(new DuplicateKeyError((err as Error).message, at - offset));

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Model, mongo, Types } from 'mongoose';
+import { Batcher, settleAll } from '../infra/batcher';
 import { DuplicateKeyError } from '../messages/message.repository';
 import { ConversationRepository, MemberCursors, NewConversation } from './conversation.repository';
 import {
@@ -19,8 +20,25 @@ const oid = (id: string) => new Types.ObjectId(id);
  */
 const memberKey = (conversationId: string, userId: string) => `${conversationId}:${userId}`;
 
+type CursorRow = { conversationId: string; userId: string } & MemberCursors;
+
+/**
+ * Summaries and cursors are written by many actors at once: each kind is group-committed
+ * into one bulkWrite per flush for the whole node (an actor never has two of its own writes
+ * in flight, see ConversationActor's write lane, so one flush never holds two updates of one
+ * document from the same writer).
+ */
 @Injectable()
 export class ConversationMongoRepository implements ConversationRepository {
+  private readonly summaries = new Batcher<Conversation>(
+    settleAll((list) => this.writeSummaries(list)),
+  );
+  private readonly cursorRows = new Batcher<CursorRow[]>(
+    settleAll((lists) => this.writeCursors(lists.flat())),
+    1000,
+    (rows) => rows.length,
+  );
+
   constructor(
     @Inject(CONVERSATION_MODEL) private readonly conversations: Model<ConversationDoc>,
     @Inject(MEMBER_MODEL) private readonly members: Model<MemberDoc>,
@@ -130,17 +148,27 @@ export class ConversationMongoRepository implements ConversationRepository {
     );
   }
 
-  async saveLastMessage(c: Conversation): Promise<void> {
-    await this.conversations.collection.updateOne(
-      { _id: oid(c.id), lastSeq: { $lt: c.lastSeq } },
-      {
-        $set: {
-          lastSeq: c.lastSeq,
-          lastMessageAt: c.lastMessageAt,
-          lastMessage: c.lastMessage && { ...c.lastMessage, id: oid(c.lastMessage.id) },
-          updatedAt: new Date(),
+  saveLastMessage(c: Conversation): Promise<void> {
+    return this.summaries.submit(c);
+  }
+
+  private async writeSummaries(list: readonly Conversation[]): Promise<void> {
+    const now = new Date();
+    await this.conversations.collection.bulkWrite(
+      list.map((c) => ({
+        updateOne: {
+          filter: { _id: oid(c.id), lastSeq: { $lt: c.lastSeq } },
+          update: {
+            $set: {
+              lastSeq: c.lastSeq,
+              lastMessageAt: c.lastMessageAt,
+              lastMessage: c.lastMessage && { ...c.lastMessage, id: oid(c.lastMessage.id) },
+              updatedAt: now,
+            },
+          },
         },
-      },
+      })),
+      { ordered: false },
     );
   }
 
@@ -176,16 +204,20 @@ export class ConversationMongoRepository implements ConversationRepository {
     );
   }
 
-  async saveCursors(
+  saveCursors(
     conversationId: string,
     rows: readonly ({ userId: string } & MemberCursors)[],
   ): Promise<void> {
-    if (rows.length === 0) return;
+    if (rows.length === 0) return Promise.resolve();
+    return this.cursorRows.submit(rows.map((r) => ({ conversationId, ...r })));
+  }
+
+  private async writeCursors(rows: readonly CursorRow[]): Promise<void> {
     const now = new Date();
     await this.members.collection.bulkWrite(
       rows.map((r) => ({
         updateOne: {
-          filter: { _id: memberKey(conversationId, r.userId) as never },
+          filter: { _id: memberKey(r.conversationId, r.userId) as never },
           update: {
             $max: { readSeq: r.readSeq, deliveredSeq: r.deliveredSeq },
             $set: { updatedAt: now },
