@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import { ChatError } from '../common/chat-error';
 import type { ConversationRepository } from '../conversations/conversation.repository';
+import { withDeletion } from '../conversations/conversation.types';
 import { DuplicateKeyError, MessageRepository } from '../messages/message.repository';
 import type { Message } from '../messages/message.types';
 import type { ChangeLog } from '../events/change-log';
@@ -169,10 +170,16 @@ export class ConversationActor {
       const updated = planDelete(state, userId, target, new Date());
       if (updated === target) return { value: this.withReceipts(state, [updated])[0] };
       await this.deps.changeLog.prepare([messageDeleted(updated)]);
+      // Recorded before the message changes: a failure fails the delete (the client
+      // retries), so unread counts never count a deleted message.
+      const deletions = state.deletions && withDeletion(state.deletions, updated.seq);
+      if (deletions && deletions !== state.deletions) {
+        await this.deps.conversations.saveDeletions(this.conversationId, deletions);
+      }
       await this.deps.messages.update(updated);
       const [seen] = this.withReceipts(state, [updated]);
       this.deps.broadcaster.messages('message:deleted', this.conversationId, [seen]);
-      return { state: replaceMessage(state, updated), value: seen };
+      return { state: { ...replaceMessage(state, updated), deletions }, value: seen };
     });
   }
 
@@ -286,6 +293,21 @@ export class ConversationActor {
       this.followUp = undefined;
       const state = this.state;
       if (!state) return; // reloaded meanwhile: the summary is repaired by the next write
+      // Sending reads everything before it (the sender's own unread count stays 0). The
+      // cursors land before the summary's lastSeq moves, so an unread count computed from
+      // the two never counts the sender's own message. Not announced: every client knows a
+      // sender saw what they answered.
+      const rows = [...readers].map(([userId, seq]) => ({
+        userId,
+        readSeq: seq,
+        deliveredSeq: seq,
+      }));
+      try {
+        await this.deps.conversations.saveCursors(this.conversationId, rows);
+        this.receipts.seed(new Map(rows.map(({ userId, ...c }) => [userId, c])));
+      } catch (err) {
+        this.deps.logger.warn({ err, conversationId: this.conversationId }, 'implicit read failed');
+      }
       const results = await Promise.allSettled([
         this.deps.conversations.saveLastMessage(state.conversation),
         this.deps.messages.addReplies(this.conversationId, replies),
@@ -297,19 +319,6 @@ export class ConversationActor {
             'post-insert update failed',
           );
         }
-      }
-      // Sending reads everything before it: the sender's own unread count stays 0. Not
-      // announced (every client knows a sender saw what they answered); its coalesced write
-      // queues on this lane behind us.
-      for (const [userId, seq] of readers) {
-        this.receipts.stage(userId, 'read', seq, seq, false).then(
-          ({ durable }) => durable.catch(() => undefined), // logged by the coalescer
-          (err: unknown) =>
-            this.deps.logger.warn(
-              { err, conversationId: this.conversationId },
-              'implicit read failed',
-            ),
-        );
       }
     });
   }
@@ -335,10 +344,11 @@ export class ConversationActor {
   }
 
   private async reload(pending: readonly SendRequest[]): Promise<void> {
-    const conversation = await this.deps.conversations.findById(this.conversationId);
-    if (!conversation || conversation.deletedAt)
+    const stored = await this.deps.conversations.findStateById(this.conversationId);
+    if (!stored || stored.conversation.deletedAt)
       throw new ChatError('not_found', 'conversation not found');
-    const [maxSeq, recent, stored, cursors] = await Promise.all([
+    const { conversation, deletions } = stored;
+    const [maxSeq, recent, found, cursors] = await Promise.all([
       this.deps.messages.maxSeq(this.conversationId),
       this.deps.messages.page(this.conversationId, { limit: RECENT_LIMIT }),
       this.deps.messages.findByClientIds(
@@ -359,8 +369,9 @@ export class ConversationActor {
       // The newest messages too: a client retrying a send that the previous owner stored is
       // answered from memory instead of by a refused insert and a reload.
       dedupe: new Map(
-        [...recent.items, ...stored].map((m) => [dedupeKey(m.senderId, m.clientMessageId), m]),
+        [...recent.items, ...found].map((m) => [dedupeKey(m.senderId, m.clientMessageId), m]),
       ),
+      deletions,
     };
   }
 

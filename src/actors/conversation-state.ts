@@ -1,5 +1,5 @@
 import { ChatError } from '../common/chat-error';
-import { Conversation, previewOf } from '../conversations/conversation.types';
+import { Conversation, Deletions, previewOf } from '../conversations/conversation.types';
 import type { AttachmentRef, Message } from '../messages/message.types';
 
 /**
@@ -15,6 +15,8 @@ export interface ConversationState {
   recent: Message[];
   /** Recent sends by `dedupeKey`, to answer a retried send without touching the database. */
   dedupe: Map<string, Message>;
+  /** The deleted seqs, for unread counts (undefined for conversations stored before them). */
+  deletions?: Deletions;
 }
 
 export const RECENT_LIMIT = 100;
@@ -147,6 +149,7 @@ export function commitSends(
   while (dedupe.size > DEDUPE_LIMIT) dedupe.delete(dedupe.keys().next().value!);
 
   return {
+    ...state,
     conversation: {
       ...state.conversation,
       lastSeq: last.seq,

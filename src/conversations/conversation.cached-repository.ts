@@ -3,7 +3,7 @@ import type {
   MemberCursors,
   NewConversation,
 } from './conversation.repository';
-import type { Conversation } from './conversation.types';
+import type { Conversation, Deletions, StoredConversationState } from './conversation.types';
 import type { UserConversationsCache } from './user-conversations.cache';
 
 /**
@@ -54,6 +54,14 @@ export class CachedConversationRepository implements ConversationRepository {
     return this.inner.findById(id);
   }
 
+  findStateById(id: string): Promise<StoredConversationState | null> {
+    return this.inner.findStateById(id);
+  }
+
+  saveDeletions(conversationId: string, deletions: Deletions): Promise<void> {
+    return this.inner.saveDeletions(conversationId, deletions);
+  }
+
   findByKey(key: string): Promise<Conversation | null> {
     return this.inner.findByKey(key);
   }
@@ -61,7 +69,7 @@ export class CachedConversationRepository implements ConversationRepository {
   listForUser(
     userId: string,
     q: { limit: number; after?: { lastMessageAt: Date; id: string } },
-  ): Promise<Conversation[]> {
+  ): Promise<StoredConversationState[]> {
     return this.inner.listForUser(userId, q);
   }
 

@@ -9,7 +9,14 @@ import {
   MEMBER_MODEL,
   MemberDoc,
 } from './conversation.schema';
-import { Conversation, newConversationView, toConversation } from './conversation.types';
+import {
+  Conversation,
+  Deletions,
+  newConversationView,
+  StoredConversationState,
+  toConversation,
+  toConversationState,
+} from './conversation.types';
 
 const oid = (id: string) => new Types.ObjectId(id);
 
@@ -57,6 +64,7 @@ export class ConversationMongoRepository implements ConversationRepository {
       // New conversations sort by their creation until they have a message.
       lastMessageAt: c.now,
       lastMessage: null,
+      deletions: { seqs: [], from: 1 },
       deletedAt: null,
       createdAt: c.now,
       updatedAt: c.now,
@@ -78,6 +86,18 @@ export class ConversationMongoRepository implements ConversationRepository {
     return doc ? toConversation(doc as never) : null;
   }
 
+  async findStateById(id: string): Promise<StoredConversationState | null> {
+    const doc = await this.conversations.findById(oid(id)).lean();
+    return doc ? toConversationState(doc as never) : null;
+  }
+
+  async saveDeletions(conversationId: string, deletions: Deletions): Promise<void> {
+    await this.conversations.collection.updateOne(
+      { _id: oid(conversationId) },
+      { $set: { deletions } },
+    );
+  }
+
   async findByKey(key: string): Promise<Conversation | null> {
     const doc = await this.conversations.findOne({ key }).lean();
     return doc ? toConversation(doc as never) : null;
@@ -86,7 +106,7 @@ export class ConversationMongoRepository implements ConversationRepository {
   async listForUser(
     userId: string,
     q: { limit: number; after?: { lastMessageAt: Date; id: string } },
-  ): Promise<Conversation[]> {
+  ): Promise<StoredConversationState[]> {
     const page = q.after
       ? {
           $or: [
@@ -100,7 +120,7 @@ export class ConversationMongoRepository implements ConversationRepository {
       .sort({ lastMessageAt: -1, _id: -1 })
       .limit(q.limit)
       .lean();
-    return docs.map((d) => toConversation(d as never));
+    return docs.map((d) => toConversationState(d as never));
   }
 
   async memberOf(userId: string, ids: readonly string[]): Promise<Set<string>> {

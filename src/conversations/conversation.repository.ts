@@ -1,4 +1,4 @@
-import type { Conversation } from './conversation.types';
+import type { Conversation, Deletions, StoredConversationState } from './conversation.types';
 
 export const CONVERSATION_REPOSITORY = Symbol('CONVERSATION_REPOSITORY');
 
@@ -23,12 +23,14 @@ export interface ConversationRepository {
   /** Inserts the conversation and one cursor row per participant; DuplicateKeyError on `key`. */
   create(c: NewConversation): Promise<Conversation>;
   findById(id: string): Promise<Conversation | null>;
+  /** The conversation with what only the server keeps (its actor's load). */
+  findStateById(id: string): Promise<StoredConversationState | null>;
   findByKey(key: string): Promise<Conversation | null>;
   /** Live conversations of `userId`, newest activity first, keyset-paginated after `cursor`. */
   listForUser(
     userId: string,
     q: { limit: number; after?: { lastMessageAt: Date; id: string } },
-  ): Promise<Conversation[]>;
+  ): Promise<StoredConversationState[]>;
   /** Which of `conversationIds` are live conversations that `userId` belongs to. */
   memberOf(userId: string, conversationIds: readonly string[]): Promise<Set<string>>;
   /** Ids of every live conversation of `userId` (to join its rooms on connect). */
@@ -49,6 +51,8 @@ export interface ConversationRepository {
   ): Promise<void>;
   /** Soft-deletes the conversation (its participants lose it from their lists). */
   markDeleted(c: Conversation, at: Date): Promise<void>;
+  /** Records the conversation's deleted message seqs (its owner's actor only). */
+  saveDeletions(conversationId: string, deletions: Deletions): Promise<void>;
   /** Moves members' cursors forward to these values (never backwards), in one write. */
   saveCursors(
     conversationId: string,

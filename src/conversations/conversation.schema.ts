@@ -14,6 +14,12 @@ const lastMessageSchema = new Schema(
   { _id: false },
 );
 
+/** See `Deletions` in conversation.types.ts. */
+const deletionsSchema = new Schema(
+  { seqs: { type: [Number], default: [] }, from: { type: Number, required: true } },
+  { _id: false },
+);
+
 /**
  * A private or group conversation. `participants` is the current member list (user UUIDs);
  * `lastSeq` is the highest stored message seq, advanced by the owning actor only.
@@ -32,6 +38,8 @@ export const ConversationSchema = new Schema(
     lastSeq: { type: Number, default: 0, min: 0 },
     lastMessageAt: { type: Date, default: null },
     lastMessage: { type: lastMessageSchema, default: null },
+    // Absent on conversations stored before it existed: their unread counts are counted.
+    deletions: { type: deletionsSchema, default: undefined },
     deletedAt: { type: Date, default: null },
   },
   { timestamps: true, versionKey: false, collection: 'conversations' },

@@ -19,7 +19,7 @@ import {
   MemberCursors,
   NewConversation,
 } from './conversation.repository';
-import { Conversation, newConversationView } from './conversation.types';
+import { Conversation, newConversationView, unreadFromSummary } from './conversation.types';
 
 export interface CreateConversation {
   type: 'private' | 'group';
@@ -108,17 +108,22 @@ export class ConversationsService {
     const items = page.slice(0, q.limit);
     const cursors = await this.conversations.cursorsOf(
       userId,
-      items.map((c) => c.id),
+      items.map(({ conversation: c }) => c.id),
     );
     const unread = await Promise.all(
-      items.map((c) => {
+      items.map(({ conversation: c, deletions }) => {
         const readSeq = cursors.get(c.id)?.readSeq ?? 0;
-        return c.lastSeq > readSeq ? this.messages.countUnread(c.id, userId, readSeq) : 0;
+        // Counting messages is the slow path: only for conversations stored before their
+        // deletions were recorded, or a member further behind than the record reaches.
+        return (
+          unreadFromSummary(c.lastSeq, readSeq, deletions) ??
+          this.messages.countUnread(c.id, userId, readSeq)
+        );
       }),
     );
-    const last = items[items.length - 1];
+    const last = items[items.length - 1]?.conversation;
     return {
-      items: items.map((c, i) => ({ ...c, unreadCount: unread[i] })),
+      items: items.map(({ conversation: c }, i) => ({ ...c, unreadCount: unread[i] })),
       nextCursor: page.length > q.limit && last ? encodeCursor(last) : null,
     };
   }

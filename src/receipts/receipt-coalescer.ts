@@ -121,10 +121,8 @@ export class ReceiptCoalescer {
         try {
           await this.deps.serialize(() => this.write(batch));
           this.stats.flushes++;
-          for (const [userId, s] of batch) {
-            this.known.set(userId, s.after);
-            s.waiters.forEach((w) => w.resolve(s.after));
-          }
+          this.seed(new Map([...batch].map(([userId, s]) => [userId, s.after])));
+          for (const s of batch.values()) s.waiters.forEach((w) => w.resolve(s.after));
         } catch (err) {
           // Nothing is known to be stored: forget the cache so the next receipt reloads.
           this.deps.logger.warn(

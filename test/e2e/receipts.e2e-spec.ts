@@ -30,6 +30,9 @@ describe('read and delivered receipts and unread counts across two nodes', () =>
   const unread = async (user: ApiUser, id: string) =>
     (await user.get('/conversations?limit=100')).body.items.find((c: { id: string }) => c.id === id)
       ?.unreadCount;
+  /** The conversation list follows a send within moments (its summary is written after the ack). */
+  const expectUnread = (user: ApiUser, id: string, n: number) =>
+    expectEventually(async () => expect(await unread(user, id)).toBe(n));
 
   it('tells the sender on another node that their messages were delivered, then read', async () => {
     const { alice, bob, id } = await pair();
@@ -69,14 +72,14 @@ describe('read and delivered receipts and unread counts across two nodes', () =>
     const b = await connect(nodes[1], bob);
     for (let i = 1; i <= 5; i++)
       await alice.post(`/conversations/${id}/messages`, { content: `m${i}` });
-    expect(await unread(bob, id)).toBe(5);
-    expect(await unread(alice, id)).toBe(0);
+    await expectUnread(bob, id, 5);
+    await expectUnread(alice, id, 0);
 
     expect(await emitWithAck(b, 'read', { conversationId: id, seq: 3 })).toEqual({
       ok: true,
       data: { readSeq: 3 },
     });
-    expect(await unread(bob, id)).toBe(2);
+    await expectUnread(bob, id, 2);
     // Backwards is ignored, past the end is clamped.
     expect(await emitWithAck(b, 'read', { conversationId: id, seq: 1 })).toEqual({
       ok: true,
@@ -86,7 +89,7 @@ describe('read and delivered receipts and unread counts across two nodes', () =>
       ok: true,
       data: { readSeq: 5 },
     });
-    expect(await unread(bob, id)).toBe(0);
+    await expectUnread(bob, id, 0);
     expect((await bob.get(`/conversations/${id}`)).body).toMatchObject({
       readSeq: 5,
       deliveredSeq: 5,
@@ -95,9 +98,9 @@ describe('read and delivered receipts and unread counts across two nodes', () =>
     // A deleted unread message stops counting; a new one counts.
     const m6 = await alice.post(`/conversations/${id}/messages`, { content: 'm6' });
     await alice.post(`/conversations/${id}/messages`, { content: 'm7' });
-    expect(await unread(bob, id)).toBe(2);
+    await expectUnread(bob, id, 2);
     await alice.delete(`/conversations/${id}/messages/${m6.body.id}`);
-    expect(await unread(bob, id)).toBe(1);
+    await expectUnread(bob, id, 1);
   });
 
   it('shows a group sender counts of who has and who read each message, on every read path', async () => {

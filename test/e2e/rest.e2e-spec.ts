@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { expectEventually } from '../support/eventually';
 import { ApiUser, send } from '../support/http';
 import { NodeProcess, startNode, stopNode } from '../support/node-process';
 import {
@@ -112,13 +113,17 @@ describe('conversations and messages over REST (built service, real stack)', () 
       await dave.post(`/conversations/${ids[0]}/messages`, { content: 'mine' });
       await alice.post(`/conversations/${ids[0]}/messages`, { content: 'three' });
 
-      const first = await dave.get('/conversations?limit=2');
-      expect(first.status).toBe(200);
-      expect(first.body.items.map((c: { id: string }) => c.id)).toEqual([ids[0], ids[2]]);
-      // Sending read everything before it: only 'three' is unread.
-      expect(first.body.items[0]).toMatchObject({
-        unreadCount: 1,
-        lastMessage: { preview: 'three', seq: 4 },
+      // The list follows within moments (the summary is written after the ack).
+      let first = await dave.get('/conversations?limit=2');
+      await expectEventually(async () => {
+        first = await dave.get('/conversations?limit=2');
+        expect(first.status).toBe(200);
+        expect(first.body.items.map((c: { id: string }) => c.id)).toEqual([ids[0], ids[2]]);
+        // Sending read everything before it: only 'three' is unread.
+        expect(first.body.items[0]).toMatchObject({
+          unreadCount: 1,
+          lastMessage: { preview: 'three', seq: 4 },
+        });
       });
       expect(first.body.items[1]).toMatchObject({ unreadCount: 0, lastMessage: null });
       const second = await dave.get(`/conversations?limit=2&cursor=${first.body.nextCursor}`);
