@@ -4,9 +4,8 @@
 # The runtime is configured by environment only (src/config/config.schema.ts).
 # No HEALTHCHECK on purpose: orchestrators probe /health/live and /health/ready.
 
-# engines: node >=20.19. Node 22 (LTS): Node 20 is past end of life and the AWS SDK v3
-# announces node >=22 for its 2027 releases.
-ARG NODE_IMAGE=node:22-bookworm-slim
+# The major of .nvmrc and package.json's engines (Node 26, the active LTS), on Debian 13.
+ARG NODE_IMAGE=node:26-trixie-slim
 
 FROM ${NODE_IMAGE} AS base
 WORKDIR /app

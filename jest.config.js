@@ -1,7 +1,8 @@
 /** @type {import('jest').Config} */
 
-// ESM-only packages (jose 6, content-disposition 1). Node >= 20.19 loads them natively at run
-// time; Jest on Node < 24.9 cannot require(esm), so tests compile them to CommonJS.
+// ESM-only packages: jose 6, and content-disposition 3 (@fastify/static). Node loads them natively
+// (the built service needs no transform), but Jest's require(esm) needs Node's experimental VM
+// modules (`--experimental-vm-modules` on every jest run), so tests compile them to CommonJS.
 const esm = ['jose', 'content-disposition'];
 
 const ts = {

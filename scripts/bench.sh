@@ -3,6 +3,7 @@
 # (load/harness/run.ts), which writes load/results/ and regenerates BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/node-env.sh # node and npm of the pinned major (.nvmrc) first on PATH
 bash scripts/ensure-deps.sh
 bash scripts/stack.sh up
 npm run --silent build

@@ -21,6 +21,7 @@ stop_nodes() {
 
 start_nodes() {
   local count=$1
+  . scripts/node-env.sh # the pinned major (.nvmrc) runs the nodes
   set -a
   # shellcheck disable=SC1091
   . .stack/env

@@ -3,6 +3,7 @@
 # Extra arguments go to jest (for example `npm test -- test/e2e/health`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/node-env.sh # node and npm of the pinned major (.nvmrc) first on PATH
 
 bash scripts/ensure-deps.sh
 bash scripts/stack.sh up

@@ -4,6 +4,7 @@
 # `npm run up -- --detach` returns once both nodes are ready.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/node-env.sh # node and npm of the pinned major (.nvmrc) first on PATH
 
 bash scripts/ensure-deps.sh
 bash scripts/stack.sh up
