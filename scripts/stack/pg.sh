@@ -7,6 +7,9 @@
 # PostgreSQL refuses to run as root: when the stack runs as root, initdb and postgres
 # run as the `postgres` system user the Debian package creates (setpriv, which execs in
 # place, so the pid file names postgres itself), and the data directory is theirs.
+#
+# Each start also (re)installs pg-indexes.sql in FerretDB's database: the GIN indexes that
+# let FerretDB's equality filters use an index at all.
 
 PG_DATA=$DATA/pg
 PG_RUN=$STACK/run
@@ -122,6 +125,9 @@ pg_sql() {
 pg_after_start() {
   [[ $(pg_sql postgres "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'") == 1 ]] ||
     pg_sql postgres "CREATE DATABASE $PG_DATABASE"
+  # The GIN indexes that let FerretDB's equality filters use an index (see the file).
+  "$(pg_bin)/psql" -X -q -v ON_ERROR_STOP=1 -1 -h 127.0.0.1 -p "$PARLEY_PG_PORT" \
+    -U "$PG_SUPERUSER" -d "$PG_DATABASE" -f "$STACK_SCRIPTS/pg-indexes.sql"
 }
 
 # The URL FerretDB connects with.
