@@ -135,7 +135,11 @@ cmd_down() {
 }
 
 cmd_reset() {
+  local svc
   cmd_down
+  for svc in "${SERVICES[@]}"; do
+    if declare -F "${svc}_reset" >/dev/null; then "${svc}_reset"; fi
+  done
   rm -rf "$DATA" "$STACK/kafka" "$STACK/s3" "$STACK/run"
   say "deleted .stack/data"
 }

@@ -6,13 +6,20 @@
 #
 # PostgreSQL refuses to run as root: when the stack runs as root, initdb and postgres
 # run as the `postgres` system user the Debian package creates (setpriv, which execs in
-# place, so the pid file names postgres itself), and the data directory is theirs.
+# place, so the pid file names postgres itself), and the data directory is theirs. When
+# that user cannot enter the project's directory (a clone under /root, say), the data lives
+# in /var/lib/postgresql/parley/<hash of the project path> instead, .stack/data/pg links to
+# it, and `stack.sh reset` deletes it too.
 #
 # Each start also (re)installs pg-indexes.sql in FerretDB's database: the GIN indexes that
 # let FerretDB's equality filters use an index at all.
 
 PG_DATA=$DATA/pg
 PG_RUN=$STACK/run
+if [[ -L $PG_DATA ]]; then
+  PG_DATA=$(readlink -f "$PG_DATA")
+  PG_RUN= # the project's directory is closed to the cluster's user: TCP only
+fi
 PG_SUPERUSER=parley
 PG_DATABASE=ferretdb # the one database FerretDB keeps its schemas in (one per MongoDB database)
 
@@ -65,10 +72,27 @@ pg_own() {
   chmod 700 "$@"
 }
 
+# pg_reachable DIR: the cluster's user can enter DIR (search permission all the way).
+pg_reachable() {
+  pg_as
+  "${PG_AS[@]}" sh -c 'cd "$1"' _ "$1" 2>/dev/null
+}
+
 # Creates the cluster on first start. initdb works in a scratch directory that is
 # renamed when complete, so an interrupted first start never leaves a half cluster.
 pg_init() {
-  local bin=$1 tmp=$DATA/pg.init
+  local bin=$1
+  if [[ ! -e $DATA/pg && ! -L $DATA/pg ]] && ! pg_reachable "$DATA"; then
+    local home=/var/lib/postgresql/parley
+    mkdir -p "$home"
+    pg_own "$home"
+    PG_DATA=$home/$(printf '%s' "$ROOT" | sha256sum | cut -c1-16)
+    PG_RUN=
+    rm -rf "$PG_DATA"
+    ln -s "$PG_DATA" "$DATA/pg"
+    say "pg: the postgres user cannot enter $ROOT, so the cluster's data is in $PG_DATA (.stack/data/pg links to it)"
+  fi
+  local tmp=$PG_DATA.init
   rm -rf "$tmp"
   mkdir -p "$tmp"
   pg_own "$tmp"
@@ -77,6 +101,7 @@ pg_init() {
   "${PG_AS[@]}" "$bin/initdb" -D "$tmp" --username="$PG_SUPERUSER" --auth=trust \
     --encoding=UTF8 --locale=C --no-instructions >>"$(logfile pg)" 2>&1 ||
     die "initdb failed (see .stack/logs/pg.log)"
+  rm -rf "$PG_DATA" # without PG_VERSION, whatever is there is no cluster
   mv "$tmp" "$PG_DATA"
 }
 
@@ -89,12 +114,14 @@ pg_launch() {
   want=$("$bin/postgres" --version | sed -n 's/.* \([0-9][0-9]*\)\..*/\1/p')
   [[ $have == "$want" ]] ||
     die "pg: .stack/data/pg was made by PostgreSQL $have but $bin is $want (bash scripts/stack.sh reset deletes it)"
-  mkdir -p "$PG_RUN"
-  pg_own "$PG_RUN"
   # A socket path longer than 107 bytes cannot be bound: then TCP only (every client
   # here, FerretDB and the probes, uses TCP anyway; the socket is for a manual psql).
   local sockets=$PG_RUN
   ((${#PG_RUN} + 20 < 108)) || sockets=
+  if [[ -n $sockets ]]; then
+    mkdir -p "$sockets"
+    pg_own "$sockets"
+  fi
   # Settings for a dev/test box (see README): fsync stays on and every commit waits for
   # its WAL flush (a stored message survives a crash of the machine, as the project's
   # "acknowledged means stored" promises); WAL is minimal (no replica, no archive);
@@ -128,6 +155,12 @@ pg_after_start() {
   # The GIN indexes that let FerretDB's equality filters use an index (see the file).
   "$(pg_bin)/psql" -X -q -v ON_ERROR_STOP=1 -1 -h 127.0.0.1 -p "$PARLEY_PG_PORT" \
     -U "$PG_SUPERUSER" -d "$PG_DATABASE" -f "$STACK_SCRIPTS/pg-indexes.sql"
+}
+
+# Run by `stack.sh reset` before it deletes .stack/data: a cluster kept outside the
+# project (see the top) goes too.
+pg_reset() {
+  if [[ -L $DATA/pg ]]; then rm -rf "$PG_DATA" "$PG_DATA.init"; fi
 }
 
 # The URL FerretDB connects with.
