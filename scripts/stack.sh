@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The local "real stack" without Docker: Redis, FerretDB (MongoDB wire protocol),
-# Kafka (KRaft) and S3Proxy as background processes on 127.0.0.1.
+# The local "real stack" without Docker: Redis, PostgreSQL, FerretDB on it (MongoDB
+# wire protocol), Kafka (KRaft) and S3Proxy as background processes on 127.0.0.1.
 #
 #   scripts/stack.sh up            install what is missing, start all, write .stack/env
 #   scripts/stack.sh down          stop all (data in .stack/data is kept)
@@ -8,10 +8,11 @@
 #   scripts/stack.sh start SVC     start one service and wait until it answers
 #   scripts/stack.sh stop SVC      stop one service
 #   scripts/stack.sh status        one line per service (exit 1 when any is down)
-# SVC is redis | mongo | kafka | s3.
+# SVC is redis | pg | mongo | kafka | s3 (mongo is FerretDB; starting it starts pg,
+# its backend, when that is down; stopping it leaves pg running).
 #
-# Ports (env): PARLEY_REDIS_PORT=16379 PARLEY_MONGO_PORT=27018 PARLEY_KAFKA_PORT=19092
-# PARLEY_KAFKA_CONTROLLER_PORT=19093 PARLEY_S3_PORT=19000.
+# Ports (env): PARLEY_REDIS_PORT=16379 PARLEY_PG_PORT=15432 PARLEY_MONGO_PORT=27018
+# PARLEY_KAFKA_PORT=19092 PARLEY_KAFKA_CONTROLLER_PORT=19093 PARLEY_S3_PORT=19000.
 # Downloads and builds are cached in ${PARLEY_CACHE_DIR:-~/.cache/parley}; runtime
 # state (pid files, logs, data, env) lives in .stack/ at the project root.
 set -euo pipefail
@@ -41,15 +42,16 @@ lock() {
 is_installed() {
   case $1 in
     redis) command -v redis-server >/dev/null && command -v redis-cli >/dev/null ;;
+    pg) pg_installed ;;
     mongo) [[ -x $FERRETDB_BIN ]] ;;
     kafka) [[ -f $KAFKA_DIR/.libs-complete && -f $(kafka_admin_classes)/KafkaAdmin.class ]] ;;
     s3) [[ -f $S3PROXY_JAR ]] ;;
   esac
 }
 
-# Runs the missing installs in parallel (apt, the FerretDB go build, and maven in
-# one job since two mavens must not share ~/.m2 at once), each logged to
-# .stack/logs/install-<job>.log.
+# Runs the missing installs in parallel (apt in one job since two apt-gets cannot
+# hold the dpkg lock at once, the FerretDB go build, and maven in one job since two
+# mavens must not share ~/.m2 at once), each logged to .stack/logs/install-<job>.log.
 install_missing() {
   local missing=() svc
   for svc in "${SERVICES[@]}"; do
@@ -60,8 +62,9 @@ install_missing() {
   say "installing ${missing[*]} (first run; logs in .stack/logs/install-*.log)"
   local -A jobs=()
   local job members
-  for job in redis mongo maven; do
+  for job in apt mongo maven; do
     case $job in
+      apt) members=(redis pg) ;;
       maven) members=(kafka s3) ;;
       *) members=("$job") ;;
     esac
@@ -112,7 +115,7 @@ ENV
 }
 
 check_svc() {
-  [[ " ${SERVICES[*]} " == *" ${1:-} "* ]] || die "unknown service '${1:-}' (redis | mongo | kafka | s3)"
+  [[ " ${SERVICES[*]} " == *" ${1:-} "* ]] || die "unknown service '${1:-}' (redis | pg | mongo | kafka | s3)"
 }
 
 cmd_up() {
@@ -127,13 +130,17 @@ cmd_up() {
 cmd_down() {
   local i
   lock
-  # Reverse order: clients of nothing first, Redis last.
+  # Reverse order: clients of nothing first, FerretDB before PostgreSQL, Redis last.
   for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_svc "${SERVICES[i]}"; done
 }
 
 cmd_reset() {
+  local svc
   cmd_down
-  rm -rf "$DATA" "$STACK/kafka" "$STACK/s3"
+  for svc in "${SERVICES[@]}"; do
+    if declare -F "${svc}_reset" >/dev/null; then "${svc}_reset"; fi
+  done
+  rm -rf "$DATA" "$STACK/kafka" "$STACK/s3" "$STACK/run"
   say "deleted .stack/data"
 }
 

@@ -78,8 +78,8 @@ export async function bareCluster(nodes: 1 | 2, runId: string): Promise<Cluster>
 }
 
 export async function parleyCluster(nodes: 1 | 2, runId: string): Promise<Cluster> {
-  // A fresh database: FerretDB's SQLite backend scans whole collections for most filters,
-  // so a run on top of old data would measure the old data.
+  // A fresh database: FerretDB scans whole collections for every filter, so a run on top
+  // of old data would measure the old data.
   const mongoUrl = withDatabase(
     stackEnv().MONGO_URL,
     `bench_${runId}_${nodes}n`.replace(/-/g, '_'),

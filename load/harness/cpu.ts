@@ -24,15 +24,33 @@ export function machineSeconds(): { busy: number; total: number } {
   }
 }
 
-/** User + system CPU seconds a process has used so far (0 when it is gone). */
+/**
+ * User + system CPU seconds a process has used so far, its exited (waited-for) children's
+ * included (0 when it is gone). With a process's live children (`withChildren`), a sum stays
+ * right while they come and go: PostgreSQL's backends, for one.
+ */
 export function cpuSeconds(pid: number | undefined): number {
   if (!pid) return 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
+    // utime, stime, cutime, cstime
+    return (
+      (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLK_TCK
+    );
   } catch {
     return 0;
+  }
+}
+
+/** A process and its live children (none when it is gone). */
+export function withChildren(pid: number | undefined): number[] {
+  if (!pid) return [];
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return [pid, ...children.split(/\s+/).filter(Boolean).map(Number)];
+  } catch {
+    return [];
   }
 }
 
@@ -47,7 +65,7 @@ export function rssBytes(pid: number): number {
 }
 
 /** The pid of a local stack service (`.stack/<name>.pid`). */
-export function stackPid(name: 'redis' | 'mongo' | 'kafka' | 's3'): number | undefined {
+export function stackPid(name: 'redis' | 'pg' | 'mongo' | 'kafka' | 's3'): number | undefined {
   try {
     return Number(readFileSync(join(ROOT, '.stack', `${name}.pid`), 'utf8').trim()) || undefined;
   } catch {

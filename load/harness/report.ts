@@ -128,7 +128,7 @@ export function markdown(results: Results, charts: ScenarioChart[] = results.cha
       `${results.quick ? ' (quick: smaller sizes and shorter steps than the full run)' : ''}.`,
     '',
     `Machine: ${m.cpus} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; the whole ` +
-      'local stack (Redis, FerretDB on SQLite, Kafka, S3Proxy), the servers and the load ' +
+      'local stack (Redis, FerretDB on PostgreSQL, Kafka, S3Proxy), the servers and the load ' +
       'generator share it, and other work may run on it too. Absolute figures are noisy; ' +
       'each ratio is against a ceiling measured in the same run.',
     '',

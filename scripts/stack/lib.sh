@@ -14,6 +14,7 @@ LOGS=$STACK/logs
 CACHE=${PARLEY_CACHE_DIR:-$HOME/.cache/parley}
 
 PARLEY_REDIS_PORT=${PARLEY_REDIS_PORT:-16379}
+PARLEY_PG_PORT=${PARLEY_PG_PORT:-15432}
 PARLEY_MONGO_PORT=${PARLEY_MONGO_PORT:-27018}
 PARLEY_KAFKA_PORT=${PARLEY_KAFKA_PORT:-19092}
 PARLEY_KAFKA_CONTROLLER_PORT=${PARLEY_KAFKA_CONTROLLER_PORT:-19093}
@@ -29,7 +30,9 @@ S3_SECRET_ACCESS_KEY=${PARLEY_S3_SECRET_ACCESS_KEY:-parley-dev-secret-key-012345
 S3_BUCKET=${PARLEY_S3_BUCKET:-parley}
 S3_REGION=us-east-1
 
-SERVICES=(redis mongo kafka s3)
+# Started in this order, stopped in reverse: PostgreSQL before FerretDB (its backend),
+# so `stack.sh stop mongo` stops FerretDB alone.
+SERVICES=(redis pg mongo kafka s3)
 
 # ---- output ------------------------------------------------------------------
 say() { printf 'stack: %s\n' "$*"; }
@@ -180,13 +183,15 @@ start_svc() {
   say "$svc up on 127.0.0.1:$port (pid $(<"$(pidfile "$svc")"))"
 }
 
-# stop_svc SVC: SIGTERM, wait (graceful: Kafka flushes, Redis writes its AOF),
-# then SIGKILL. Only ever signals the pid recorded in the service's pid file.
+# stop_svc SVC: SIGTERM (or the service's SVC_stop_signal), wait (graceful: Kafka
+# flushes, Redis writes its AOF, PostgreSQL checkpoints), then SIGKILL. Only ever
+# signals the pid recorded in the service's pid file.
 stop_svc() {
-  local svc=$1 pid grace
+  local svc=$1 pid grace signal=TERM
   grace=$("${svc}_grace")
+  if declare -F "${svc}_stop_signal" >/dev/null; then signal=$("${svc}_stop_signal"); fi
   if pid=$(svc_pid "$svc"); then
-    kill -TERM "$pid" 2>/dev/null || true
+    kill -"$signal" "$pid" 2>/dev/null || true
     local deadline=$((SECONDS + grace))
     while pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
     if pid_alive "$pid"; then

@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# MongoDB wire protocol: FerretDB v1 on its embedded SQLite backend.
+# MongoDB wire protocol: FerretDB v1 on PostgreSQL (the stack's `pg` service, its
+# main backend). FerretDB itself is stateless: a MongoDB database is a schema of the
+# `ferretdb` PostgreSQL database, so `stack.sh stop mongo` loses nothing.
 
 FERRETDB_BIN=$CACHE/bin/ferretdb-$FERRETDB_VERSION
 
@@ -36,11 +38,13 @@ mongo_install() {
 }
 
 mongo_launch() {
+  # `stack.sh start mongo` also brings its backend up when that is down.
+  svc_pid pg >/dev/null || start_svc pg
   mkdir -p "$DATA/ferretdb"
   # --debug-addr=- : no debug/metrics HTTP listener; --state-dir keeps state.json
   # out of the working directory.
-  spawn mongo "$FERRETDB_BIN" --handler=sqlite \
-    --sqlite-url="file:$DATA/ferretdb/" \
+  spawn mongo "$FERRETDB_BIN" --handler=postgresql \
+    --postgresql-url="$(pg_url)" \
     --state-dir="$DATA/ferretdb" \
     --listen-addr="127.0.0.1:$PARLEY_MONGO_PORT" \
     --debug-addr=- --telemetry=disable --log-level=warn

@@ -54,8 +54,8 @@ export function isLocalStack(): boolean {
 
 /**
  * The same server with another database: each test file gets its own, so files never see
- * each other's data and stay small (FerretDB's SQLite backend scans a collection for any
- * filter other than _id, so query time grows with the collection).
+ * each other's data and stay small (FerretDB scans a collection for every filter, so query
+ * time grows with the collection).
  */
 export function withDatabase(mongoUrl: string, name: string): string {
   const url = new URL(mongoUrl);
@@ -64,9 +64,9 @@ export function withDatabase(mongoUrl: string, name: string): string {
 }
 
 /**
- * Test databases start with this. They are not dropped by the tests: FerretDB's
- * listDatabases opens every database file and can stall behind a busy one, and CI starts
- * from a fresh .stack/ anyway (`bash scripts/stack.sh reset` clears them locally).
+ * Test databases start with this. They are not dropped by the tests (on FerretDB's SQLite
+ * backend, used before PostgreSQL, listDatabases stalled behind a busy database file), and CI
+ * starts from a fresh .stack/ anyway (`bash scripts/stack.sh reset` clears them locally).
  */
 export const TEST_DB_PREFIX = 'test_';
 

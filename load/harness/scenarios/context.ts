@@ -4,7 +4,7 @@
  * loads from, and the sizes of a quick or a full run.
  */
 import { Cluster, Room, bareCluster, parleyCluster } from '../cluster';
-import { CpuMeter, stackPid } from '../cpu';
+import { CpuMeter, stackPid, withChildren } from '../cpu';
 import { ClientSpec, Generator, StepResult } from '../generator';
 import { ScenarioOutput } from '../results';
 
@@ -100,8 +100,8 @@ export class Context {
 
   /**
    * A one-node Parley on a fresh database, the previous one stopped first. Every scenario
-   * starts from empty collections: FerretDB on SQLite scans whole collections for most
-   * queries, so what an earlier scenario stored would slow a later one down.
+   * starts from empty collections: FerretDB scans whole collections for every query, so
+   * what an earlier scenario stored would slow a later one down.
    */
   async freshParley(tag: string): Promise<Cluster> {
     await this.releaseParley();
@@ -219,6 +219,7 @@ export function stackMeter(ctx: Context, cluster: Cluster): CpuMeter {
     [cluster.kind === 'Parley' ? 'Parley' : 'bare server']: () =>
       cluster.servers.map((s) => s.child.pid),
     FerretDB: () => [stackPid('mongo')],
+    PostgreSQL: () => withChildren(stackPid('pg')),
     Redis: () => [stackPid('redis')],
     Kafka: () => [stackPid('kafka')],
     generator: () => ctx.gen.pids,
@@ -236,14 +237,18 @@ export function describeCpu(use: ReturnType<CpuMeter['stop']>): string {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Waits (at most `ms`) until the cluster's servers and FerretDB use less than a third of a
+ * Waits (at most `ms`) until the cluster's servers and the database use less than a third of a
  * core together, so that the backlog of a failed probe (queued sends, outbox, jobs) does
  * not fail the next one. Answers how long it waited.
  */
 export async function settle(cluster: Cluster, ms: number): Promise<number> {
   const t0 = performance.now();
   const meter = new CpuMeter({
-    busy: () => [...cluster.servers.map((s) => s.child.pid), stackPid('mongo')],
+    busy: () => [
+      ...cluster.servers.map((s) => s.child.pid),
+      stackPid('mongo'),
+      ...withChildren(stackPid('pg')),
+    ],
   });
   while (performance.now() - t0 < ms) {
     meter.start();
