@@ -1,7 +1,7 @@
-import { DELETIONS_KEPT, unreadFromSummary, withDeletion } from './conversation.types';
+import { Deletions, DELETIONS_KEPT, unreadFromSummary, withDeletion } from './conversation.types';
 
 describe('unread counts from the summary', () => {
-  const none = { seqs: [], from: 1 };
+  const none: Deletions = { seqs: [], from: 1 };
 
   it('counts the messages after the read cursor, less the deleted ones', () => {
     expect(unreadFromSummary(10, 4, none)).toBe(6);
