@@ -75,7 +75,7 @@ export class ConversationActor {
   private lane: Promise<unknown> = Promise.resolve();
   private laneIdle = true;
   /** Follow-up writes of stored sends not yet on the lane, coalesced per conversation. */
-  private followUp?: { replies: Map<string, number>; readers: Map<string, number> };
+  private followUp?: { readers: Map<string, number> };
   /** Read and delivered cursors of the members, written in coalesced flushes. */
   readonly receipts: ReceiptCoalescer;
 
@@ -260,6 +260,7 @@ export class ConversationActor {
       if (toInsert.length)
         this.deps.broadcaster.messages('message:new', this.conversationId, toInsert);
       this.scheduleFollowUp(toInsert);
+      await this.countReplies(toInsert);
       planned.forEach((p, i) => {
         if (p.kind === 'rejected') tasks[i].reject(p.error);
         else tasks[i].resolve({ message: p.message, created: p.kind === 'new' });
@@ -274,22 +275,39 @@ export class ConversationActor {
   }
 
   /**
+   * A batch with replies answers once their roots' reply counts are written (on the lane,
+   * so never beside an edit of a root): thread summaries read from the database are then as
+   * exact as the actor's. A failure is logged; the sends are stored all the same.
+   */
+  private async countReplies(stored: readonly Message[]): Promise<void> {
+    const replies = new Map<string, number>();
+    for (const m of stored) {
+      if (m.parentId) replies.set(m.parentId, (replies.get(m.parentId) ?? 0) + 1);
+    }
+    if (replies.size === 0) return;
+    await this.onLane(() => this.deps.messages.addReplies(this.conversationId, replies)).catch(
+      (err: unknown) =>
+        this.deps.logger.warn(
+          { err, conversationId: this.conversationId },
+          'reply counts not saved',
+        ),
+    );
+  }
+
+  /**
    * Queues the follow-up writes of stored messages on the lane, merged with any not yet
-   * started: the summary (from the state at write time), reply counts and the senders'
-   * implicit read. Their failure does not fail the sends: the summary is repaired by the next
-   * write (lastSeq is read from the messages on load), and is never moved backwards.
+   * started: the summary (from the state at write time) and the senders' implicit read.
+   * Their failure does not fail the sends: the summary is repaired by the next write
+   * (lastSeq is read from the messages on load), and is never moved backwards.
    */
   private scheduleFollowUp(stored: Message[]): void {
     if (stored.length === 0) return;
     const first = !this.followUp;
-    const f = (this.followUp ??= { replies: new Map(), readers: new Map() });
-    for (const m of stored) {
-      if (m.parentId) f.replies.set(m.parentId, (f.replies.get(m.parentId) ?? 0) + 1);
-      f.readers.set(m.senderId, m.seq);
-    }
+    const f = (this.followUp ??= { readers: new Map() });
+    for (const m of stored) f.readers.set(m.senderId, m.seq);
     if (!first) return;
     void this.onLane(async () => {
-      const { replies, readers } = this.followUp!;
+      const { readers } = this.followUp!;
       this.followUp = undefined;
       const state = this.state;
       if (!state) return; // reloaded meanwhile: the summary is repaired by the next write
@@ -308,18 +326,11 @@ export class ConversationActor {
       } catch (err) {
         this.deps.logger.warn({ err, conversationId: this.conversationId }, 'implicit read failed');
       }
-      const results = await Promise.allSettled([
-        this.deps.conversations.saveLastMessage(state.conversation),
-        this.deps.messages.addReplies(this.conversationId, replies),
-      ]);
-      for (const r of results) {
-        if (r.status === 'rejected') {
-          this.deps.logger.warn(
-            { err: r.reason, conversationId: this.conversationId },
-            'post-insert update failed',
-          );
-        }
-      }
+      await this.deps.conversations
+        .saveLastMessage(state.conversation)
+        .catch((err) =>
+          this.deps.logger.warn({ err, conversationId: this.conversationId }, 'summary not saved'),
+        );
     });
   }
 

@@ -73,15 +73,19 @@ describe('storage at scale (built service, real stack)', () => {
     }
     const [a, b] = await Promise.all([connect(n1, alice), connect(n2, bob)]);
 
+    // In every conversation alice (node 1) and bob (node 2) each send one message after the
+    // other: 100 senders at once, every conversation written from both nodes.
     const perConversation = 12;
     const sends = ids.flatMap((id) =>
-      Array.from({ length: perConversation }, (_, i) =>
-        sendUntilStored(() => (i % 2 ? b : a), id, `${id}-${i}`, SEND).then(
-          (m) => [id, m] as const,
-        ),
-      ),
+      [a, b].map(async (socket, who) => {
+        const mine: (readonly [string, Stored])[] = [];
+        for (let i = who; i < perConversation; i += 2) {
+          mine.push([id, await sendUntilStored(() => socket, id, `${id}-${i}`, SEND)]);
+        }
+        return mine;
+      }),
     );
-    const acked = await Promise.all(sends);
+    const acked = (await Promise.all(sends)).flat();
 
     for (const id of ids) {
       const stored = await history(bob, id);
