@@ -4,7 +4,9 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-load/**', 'node_modules/**', 'coverage/**', '.stack/**'] },
+  {
+    ignores: ['**/dist/**', 'dist-load/**', '**/node_modules/**', 'coverage/**', '.stack/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -28,11 +30,20 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'load/**'],
+    files: ['test/**', 'load/**', 'client/test/**', 'client/src/**/*.spec.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['src/config/load-config.ts', 'scripts/**', 'test/**', 'load/**', '*.mjs', '*.ts'],
+    files: [
+      'src/config/load-config.ts',
+      'scripts/**',
+      'test/**',
+      'load/**',
+      'client/test/**',
+      'client/scripts/**',
+      '*.mjs',
+      '*.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 );
