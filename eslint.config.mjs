@@ -30,6 +30,20 @@ export default tseslint.config(
     },
   },
   {
+    // The demo runs in browsers, as plain ES modules.
+    files: ['client/demo/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        document: 'readonly',
+        location: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        alert: 'readonly',
+      },
+    },
+  },
+  {
     files: ['test/**', 'load/**', 'client/test/**', 'client/src/**/*.spec.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

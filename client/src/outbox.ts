@@ -81,7 +81,7 @@ export class Outbox {
   }
 
   pending(conversationId: string): ConversationState['pending'] {
-    return (this.queues.get(conversationId) ?? []).map(view);
+    return (this.queues.get(conversationId) ?? []).filter((o) => !o.stored).map(view);
   }
 
   /** One of the caller's own messages, seen stored (echo, sync, history). */

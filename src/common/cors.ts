@@ -3,9 +3,21 @@ import type { FastifyCorsOptions } from '@fastify/cors';
 /**
  * Whether a request from `origin` may be served, for REST and Socket.IO alike. No Origin
  * header: not a browser (browsers send one on every CORS request and WebSocket upgrade).
+ * With `host` (the request's Host header), a page served by this very host is allowed too:
+ * the demo at /demo, or any page a node serves itself, is same-origin.
  */
-export function originAllowed(origin: string | undefined, allowlist: readonly string[]): boolean {
-  return origin === undefined || allowlist.includes('*') || allowlist.includes(origin);
+export function originAllowed(
+  origin: string | undefined,
+  allowlist: readonly string[],
+  host?: string,
+): boolean {
+  if (origin === undefined || allowlist.includes('*') || allowlist.includes(origin)) return true;
+  if (host === undefined) return false;
+  try {
+    return new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 /** How long a browser may cache a preflight answer (Chromium caps it at 2 hours). */

@@ -82,7 +82,7 @@ export class SocketIoAdapter extends IoAdapter {
       // The `cors` option only answers polling preflights; it does not stop a WebSocket
       // upgrade from a foreign page. allowRequest runs for every new engine.io session.
       allowRequest: (req: IncomingMessage, callback: (err: string | null, ok: boolean) => void) =>
-        originAllowed(req.headers.origin, corsOrigins)
+        originAllowed(req.headers.origin, corsOrigins, req.headers.host)
           ? callback(null, true)
           : callback('origin not allowed', false),
       cors: { origin: all ? true : corsOrigins, credentials: true },
