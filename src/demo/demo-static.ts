@@ -28,7 +28,7 @@ export async function registerDemoStatic(app: NestFastifyApplication, logger: Lo
     logger.warn({ sdk }, 'the SDK is not built (npm run build): /demo cannot load it');
   }
   const mounts = [
-    { root: page, prefix: '/demo/', redirect: true },
+    { root: page, prefix: '/demo/' },
     { root: sdk, prefix: '/demo/sdk/' },
     {
       root: vendor,
@@ -36,6 +36,11 @@ export async function registerDemoStatic(app: NestFastifyApplication, logger: Lo
       allowedPath: (path: string) => /^\/socket\.io\.esm\.min\.js(\.map)?$/.test(path),
     },
   ];
+  // On Fastify directly, like the static files: public, outside Nest's guards.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/demo', (_request, reply) => reply.redirect('/demo/'));
   for (const mount of mounts) {
     // Swagger's UI registers @fastify/static too: only one may decorate the reply.
     await app.register(fastifyStatic, { ...mount, decorateReply: false, index: 'index.html' });
