@@ -18,6 +18,7 @@ export default tseslint.config(
         module: 'writable',
         URL: 'readonly',
         TextEncoder: 'readonly',
+        fetch: 'readonly',
       },
     },
     rules: {

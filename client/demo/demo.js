@@ -405,10 +405,11 @@ function renderMessages(scroll = false) {
   const time = (iso) =>
     new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   const pending = state.parley.state(state.openId)?.pending ?? [];
+  const olderButton = state.hasOlder
+    ? h('button', { class: 'older', 'data-test': 'older', onclick: older }, 'Load older messages')
+    : [];
   box.replaceChildren(
-    state.hasOlder
-      ? h('button', { class: 'older', 'data-test': 'older', onclick: older }, 'Load older messages')
-      : null,
+    ...[olderButton].flat(),
     ...sorted.map((m) =>
       h(
         'div',

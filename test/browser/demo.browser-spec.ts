@@ -88,6 +88,7 @@ describeInChromium('the demo and the SDK in headless Chromium, against two nodes
     // Ada starts a private conversation with Grace and writes.
     await ada.check(`input[value="${GRACE}"]`);
     await ada.click('[data-test="create"]');
+    await ada.waitForSelector('#chat-header strong:text-is("Grace")');
     await ada.fill('[data-test="composer"]', 'Hello Grace, the build is green');
     await ada.click('[data-test="send"]');
     await ada.waitForSelector('[data-test="message"] >> text=Hello Grace');
