@@ -183,8 +183,15 @@ describe('@parley/client against two real nodes', () => {
     await live(b);
     b.track(id);
 
-    // Two refreshes: the first token has expired by then, on a socket that stayed usable.
-    await expectEventually(() => expect(fetched).toBeGreaterThanOrEqual(3), { timeoutMs: 30_000 });
+    // Past the first token's expiry (6 s), after two refreshes, on a socket that stayed usable.
+    const firstExpired = Date.now() + 6500;
+    await expectEventually(
+      () => {
+        expect(Date.now()).toBeGreaterThan(firstExpired);
+        expect(fetched).toBeGreaterThanOrEqual(3);
+      },
+      { timeoutMs: 30_000 },
+    );
     await live(b);
     await alice.post(`/conversations/${id}/messages`, { content: 'still here' });
     await expectEventually(() => expect(bobHeard.map((m) => m.content)).toEqual(['still here']));
