@@ -68,19 +68,11 @@ let browser;
 try {
   const node1 = await startNode(1); // one after the other: the first builds the indexes
   const node2 = await startNode(2);
+  const launch = JSON.parse(readFileSync(join(root, 'scripts', 'chromium.json'), 'utf8'));
   browser = await chromium.launch({
-    executablePath: process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: process.env.PARLEY_CHROMIUM ?? launch.executablePath,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: launch.args,
   });
   const person = async (name, url) => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 680 } });

@@ -4,6 +4,7 @@ import { expectEventually } from '../../test/support/eventually';
 import { ApiUser } from '../../test/support/http';
 import {
   awaitClusterView,
+  FAST_FAILOVER_ENV,
   NodeProcess,
   startNode,
   stopNode,
@@ -12,14 +13,7 @@ import { Balancer, startBalancer } from '../../test/support/tcp-balancer';
 import { tokenFor } from '../../test/support/tokens';
 import { connect, type ConnectOptions, type Message, type ParleyClient } from '../src';
 
-/** Fast failure detection, and no rate limit in the way of the bulk sends. */
-const CLUSTER_ENV = {
-  CLUSTER_HEARTBEAT_MS: '300',
-  CLUSTER_NODE_TTL_MS: '1500',
-  CLUSTER_REQUEST_TIMEOUT_MS: '2000',
-  SEND_RATE_BURST: '10000',
-  SEND_RATE_PER_SECOND: '10000',
-};
+const CLUSTER_ENV = FAST_FAILOVER_ENV;
 
 const seqs = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -11,6 +11,7 @@ import { expectEventually } from '../support/eventually';
 import { ApiUser } from '../support/http';
 import {
   awaitClusterView,
+  FAST_FAILOVER_ENV,
   freePort,
   NodeProcess,
   startNode,
@@ -26,12 +27,7 @@ const describeInChromium = chromiumAvailable() ? describe : describe.skip;
 const ADA = '3b0c8f0e-0d5b-4c7e-9f0a-6a1d2c3b4e01';
 const GRACE = '3b0c8f0e-0d5b-4c7e-9f0a-6a1d2c3b4e02';
 
-const NODE_ENV = {
-  DEMO_ENABLED: 'true',
-  CLUSTER_HEARTBEAT_MS: '300',
-  CLUSTER_NODE_TTL_MS: '1500',
-  CLUSTER_REQUEST_TIMEOUT_MS: '2000',
-};
+const NODE_ENV = { ...FAST_FAILOVER_ENV, DEMO_ENABLED: 'true' };
 
 describeInChromium('the demo and the SDK in headless Chromium, against two nodes', () => {
   let nodes: NodeProcess[] = [];

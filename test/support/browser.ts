@@ -3,8 +3,10 @@ import { createServer, Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 
+import chromiumLaunch from '../../scripts/chromium.json';
+
 /** Debian's chromium (scripts/ensure-browser.sh installs it), or PARLEY_CHROMIUM. */
-export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? chromiumLaunch.executablePath;
 
 /**
  * Whether the browser tests can run. Without a Chromium they are skipped, saying so in one
@@ -20,24 +22,14 @@ export function chromiumAvailable(): boolean {
 
 /**
  * Headless Chromium through playwright-core (never `playwright install`: it downloads its
- * own builds). The background-networking flags keep Chromium from dialling out, which a
- * closed network answers by refusing connections. Each context gets a fresh profile.
+ * own builds), with the flags of scripts/chromium.json. Each context gets a fresh profile.
  */
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: chromiumLaunch.args,
   });
 }
 
