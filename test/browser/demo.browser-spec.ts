@@ -109,6 +109,33 @@ describeInChromium('the demo and the SDK in headless Chromium, against two nodes
     await grace.waitForSelector('[data-test="conversation"] [data-test="presence"].online');
   }, 90_000);
 
+  it('pages history: the newest messages first, older ones on demand, then live ones', async () => {
+    const ada = await ApiUser.create(nodes[0].url, ADA);
+    const res = await ada.post('/conversations', {
+      type: 'group',
+      name: 'paging',
+      participants: [GRACE],
+    });
+    const id = res.body.id as string;
+    for (let i = 1; i <= 35; i++) {
+      expect((await ada.post(`/conversations/${id}/messages`, { content: `h${i}` })).status).toBe(
+        201,
+      );
+    }
+    const page = await newPage(`${nodes[1].url}/demo/`);
+    await signIn(page, 'Grace');
+    await page.click('[data-test="conversation"] >> text=paging');
+    const messages = page.locator('[data-test="message"] .body');
+    await expectEventually(async () => expect(await messages.count()).toBe(30));
+    expect(await messages.first().textContent()).toBe('h6');
+    await page.click('[data-test="older"]');
+    await expectEventually(async () => expect(await messages.count()).toBe(35));
+    expect(await messages.first().textContent()).toBe('h1');
+    expect(await page.locator('[data-test="older"]').count()).toBe(0);
+    await ada.post(`/conversations/${id}/messages`, { content: 'h36' });
+    await expectEventually(async () => expect(await messages.last().textContent()).toBe('h36'));
+  }, 60_000);
+
   it('refuses a page of a foreign origin on REST and on the socket, and serves an allowed one', async () => {
     const alice = await ApiUser.create(nodes[0].url);
     const bob = await ApiUser.create(nodes[0].url);
