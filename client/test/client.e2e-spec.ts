@@ -1,3 +1,4 @@
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ownerOf } from '../../src/cluster/rendezvous';
 import { expectEventually } from '../../test/support/eventually';
@@ -5,6 +6,7 @@ import { ApiUser } from '../../test/support/http';
 import {
   awaitClusterView,
   FAST_FAILOVER_ENV,
+  freePort,
   NodeProcess,
   startNode,
   stopNode,
@@ -294,4 +296,91 @@ describe('@parley/client retries rate-limited sends', () => {
     expect(limited.length).toBeGreaterThan(0);
     expect(limited.every((ms) => ms > 0)).toBe(true);
   });
+});
+
+// A private redis-server: stopping the stack's shared one would disturb other runs.
+describe('@parley/client when its node loses Redis', () => {
+  let redis: ChildProcess | undefined;
+  let port: number;
+  const pair: NodeProcess[] = [];
+  const clients: ParleyClient[] = [];
+  const runRedis = (): Promise<ChildProcess> =>
+    new Promise((resolve, reject) => {
+      const child = spawn('redis-server', [
+        '--port',
+        String(port),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ]);
+      child.on('error', reject);
+      child.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('Ready to accept connections')) resolve(child);
+      });
+    });
+  beforeAll(async () => {
+    port = await freePort();
+    redis = await runRedis();
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
+    pair.push(...(await Promise.all([0, 1].map(() => startNode(env)))));
+    await awaitClusterView(pair);
+  }, 120_000);
+  afterAll(async () => {
+    clients.forEach((c) => c.close());
+    await Promise.all(pair.map(stopNode));
+    redis?.kill('SIGKILL');
+  }, 60_000);
+
+  it('syncs what the node missed when told sync:required, then goes on live', async () => {
+    const [n1, n2] = pair;
+    const [alice, bob] = await Promise.all([ApiUser.create(n1.url), ApiUser.create(n1.url)]);
+    let id: string;
+    do {
+      const res = await alice.post('/conversations', {
+        type: 'group',
+        name: 'outage',
+        participants: [bob.id],
+      });
+      id = res.body.id;
+    } while (ownerOf(id, [n1.nodeId, n2.nodeId]) !== n1.nodeId);
+    const b = connect({ url: n2.url, getToken: () => tokenFor(bob.id) });
+    clients.push(b);
+    const bobHeard: number[] = [];
+    b.on('message', (m) => bobHeard.push(m.seq));
+    const synced: number[] = [];
+    b.on('synced', (s) => s.conversationId === id && synced.push(s.lastSeq));
+    await expectEventually(() => expect(b.status).toBe('live'));
+    await b.conversations();
+    const statuses: string[] = [];
+    b.on('status', ({ status }) => statuses.push(status));
+
+    // Redis goes away: the owner stores alice's messages, but their broadcast never reaches n2.
+    redis!.kill('SIGKILL');
+    await new Promise((r) => redis!.once('exit', r));
+    for (let i = 1; i <= 3; i++) {
+      await expectEventually(async () => {
+        const res = await alice.post(`/conversations/${id}/messages`, {
+          content: `dark ${i}`,
+          clientMessageId: `dark-${i}`,
+        });
+        expect([200, 201]).toContain(res.status);
+      });
+    }
+    expect(bobHeard).toEqual([]);
+    redis = await runRedis();
+
+    await expectEventually(() => expect(bobHeard).toEqual([1, 2, 3]), { timeoutMs: 30_000 });
+    // Bob's socket never dropped: the sync came from the node's sync:required.
+    expect(statuses).toEqual([]);
+    expect(synced).toContain(3);
+    await expectEventually(async () => {
+      const res = await alice.post(`/conversations/${id}/messages`, {
+        content: 'light',
+        clientMessageId: 'light',
+      });
+      expect([200, 201]).toContain(res.status);
+    });
+    await expectEventually(() => expect(bobHeard).toEqual([1, 2, 3, 4]));
+  }, 90_000);
 });
