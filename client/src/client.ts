@@ -1,7 +1,8 @@
 import { CursorCoalescer } from './cursor-coalescer.js';
 import { Emitter } from './emitter.js';
 import { ParleyError } from './errors.js';
-import { Outbox, sleep } from './outbox.js';
+import { Outbox } from './outbox.js';
+import { Syncer } from './syncer.js';
 import { type Link, type LinkHandlers, type LinkOptions, SocketLink } from './link.js';
 import { RestClient } from './rest.js';
 import type { components } from './openapi.js';
@@ -17,7 +18,6 @@ import {
   type MessagePage,
   PRESENCE_SUBSCRIBE_MAX,
   type PresenceState,
-  SYNC_MAX_CONVERSATIONS,
 } from './wire.js';
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -40,11 +40,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private readonly opts: Required<Omit<ConnectOptions, 'cursors' | 'fetch'>>;
   private readonly timelines = new Map<string, Timeline>();
   private readonly outbox: Outbox;
-  private readonly syncWanted = new Set<string>();
-  private readonly gapTimers = new Map<string, Timer>();
-  private syncing = false;
-  /** A connect happened while a sync was running: report `live` once it has caught up. */
-  private pendingLive = false;
+  private readonly syncer: Syncer;
   private readonly presenceSubs = new Set<string>();
   private readonly presenceKnown = new Map<string, PresenceState>();
   private readonly reads: CursorCoalescer;
@@ -128,6 +124,17 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       closed: () => this.current === 'closed',
       connectedOrClosed: () => this.connectedOrClosed(),
     });
+    this.syncer = new Syncer({
+      link: this.link,
+      timelines: this.timelines,
+      receive: (message) => this.receive(message),
+      emit: (event, payload) => this.emit(event, payload),
+      live: () => this.setStatus('live'),
+      ackTimeoutMs: this.opts.ackTimeoutMs,
+      retryDelayMs: this.opts.retryDelayMs,
+      retryDelayMaxMs: this.opts.retryDelayMaxMs,
+      gapGraceMs: this.opts.gapGraceMs,
+    });
     this.listen();
     this.link.open();
   }
@@ -157,7 +164,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   track(conversationId: string, lastSeq = 0): void {
     if (this.timelines.has(conversationId)) return;
     this.timelines.set(conversationId, new Timeline(lastSeq));
-    this.requestSync([conversationId]);
+    this.syncer.request([conversationId]);
   }
 
   // ---- REST ----------------------------------------------------------------------------
@@ -280,7 +287,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
 
   /** Syncs these conversations (default: every tracked one) now. */
   sync(conversationIds?: string[]): void {
-    this.requestSync(conversationIds ?? [...this.timelines.keys()]);
+    this.syncer.request(conversationIds ?? [...this.timelines.keys()]);
   }
 
   /** Disconnects for good; pending sends reject with `disconnected`. */
@@ -288,7 +295,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     this.setStatus('closed');
     this.link.close();
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.gapTimers.forEach(clearTimeout);
+    this.syncer.close();
     this.typingOut.close();
     this.typingIn.close();
     this.reads.close();
@@ -321,7 +328,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       this.emit('presence', p);
     });
     this.link.on('sync:required', ({ conversationIds }) =>
-      this.requestSync(conversationIds ?? [...this.timelines.keys()]),
+      this.syncer.request(conversationIds ?? [...this.timelines.keys()]),
     );
   }
 
@@ -330,7 +337,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     this.scheduleRefresh();
     // An answered sync also means this socket's rooms are live (the server holds commands
     // until they are), so it is sent even with nothing tracked.
-    this.requestSync([...this.timelines.keys()], true);
+    this.syncer.request([...this.timelines.keys()], true);
     if (this.presenceSubs.size) {
       void this.presenceRequest([...this.presenceSubs]).catch(() => undefined);
     }
@@ -387,8 +394,8 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     }
     const { ready, gap } = timeline.accept(message);
     ready.forEach((m) => this.hand(m));
-    if (gap) this.gapSeen(message.conversationId);
-    else this.clearGap(message.conversationId);
+    if (gap) this.syncer.gapSeen(message.conversationId);
+    else this.syncer.clearGap(message.conversationId);
   }
 
   private hand(message: Message): void {
@@ -398,90 +405,8 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     }
   }
 
-  private gapSeen(conversationId: string): void {
-    if (this.gapTimers.has(conversationId)) return;
-    this.gapTimers.set(
-      conversationId,
-      setTimeout(() => {
-        this.gapTimers.delete(conversationId);
-        if (this.timelines.get(conversationId)?.hasGap) this.requestSync([conversationId]);
-      }, this.opts.gapGraceMs),
-    );
-  }
-
-  private clearGap(conversationId: string): void {
-    const timer = this.gapTimers.get(conversationId);
-    if (timer) clearTimeout(timer);
-    this.gapTimers.delete(conversationId);
-  }
-
   private resolvePending(message: Message): void {
     if (message.senderId === this.userId) this.outbox.matchStored(message);
-  }
-
-  private requestSync(ids: Iterable<string>, afterConnect = false): void {
-    for (const id of ids) if (this.timelines.has(id)) this.syncWanted.add(id);
-    void this.runSync(afterConnect);
-  }
-
-  /** One sync at a time, in batches of the server's limit, again while `hasMore`. */
-  private async runSync(afterConnect: boolean): Promise<void> {
-    if (this.syncing) {
-      if (afterConnect) this.pendingLive = true;
-      return;
-    }
-    this.syncing = true;
-    let live = afterConnect || this.pendingLive;
-    this.pendingLive = false;
-    try {
-      while ((this.syncWanted.size > 0 || live) && this.link.connected) {
-        const batch = [...this.syncWanted].slice(0, SYNC_MAX_CONVERSATIONS);
-        batch.forEach((id) => this.syncWanted.delete(id));
-        const cursors = Object.fromEntries(
-          batch.map((id) => [id, this.timelines.get(id)?.lastSeq ?? 0]),
-        );
-        let answer;
-        try {
-          answer = await this.link.request('sync', { cursors }, this.opts.ackTimeoutMs);
-        } catch (err) {
-          batch.forEach((id) => this.syncWanted.add(id));
-          if ((err as ParleyError).code === 'disconnected') return; // the next connect syncs all
-          await sleep(this.opts.retryDelayMs);
-          continue;
-        }
-        if (!answer.ok) {
-          batch.forEach((id) => this.syncWanted.add(id));
-          this.emit('error', new ParleyError(answer.error.code, `sync: ${answer.error.message}`));
-          await sleep(this.opts.retryDelayMaxMs);
-          continue;
-        }
-        for (const id of batch) {
-          const page = answer.data[id];
-          const timeline = this.timelines.get(id);
-          if (!timeline) continue;
-          if (!page) {
-            this.timelines.delete(id); // not a member (any more)
-            continue;
-          }
-          for (const m of page.messages) this.receive(m);
-          if (page.hasMore) this.syncWanted.add(id);
-          else if (timeline.hasGap)
-            this.gapSeen(id); // a live message overtook this answer
-          else this.emit('synced', { conversationId: id, lastSeq: timeline.lastSeq });
-        }
-        if (live && this.syncWanted.size === 0) {
-          live = false;
-          this.setStatus('live');
-        }
-        if (this.pendingLive) {
-          live = true;
-          this.pendingLive = false;
-        }
-      }
-    } finally {
-      this.syncing = false;
-    }
-    if (this.syncWanted.size > 0 && this.link.connected) void this.runSync(false);
   }
 
   private async presenceRequest(userIds: string[]): Promise<Record<string, PresenceState>> {
