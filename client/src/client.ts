@@ -310,10 +310,16 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     this.link.on('message:updated', (m) => this.emit('message:updated', m));
     this.link.on('message:deleted', (m) => this.emit('message:deleted', m));
     this.link.on('conversation:created', (c) => {
-      this.track(c.id, 0);
+      this.track(c.id, c.lastSeq);
       this.emit('conversation:created', c);
     });
-    this.link.on('conversation:updated', (c) => this.emit('conversation:updated', c));
+    this.link.on('conversation:updated', (c) => {
+      // Added to it: follow it from now (its history is a REST page away); removed: forget it.
+      const member = this.userId !== undefined && c.participants.includes(this.userId);
+      if (member) this.track(c.id, c.lastSeq);
+      else this.timelines.delete(c.id);
+      this.emit('conversation:updated', c);
+    });
     this.link.on('conversation:deleted', (c) => {
       this.timelines.delete(c.id);
       this.emit('conversation:deleted', c);

@@ -240,6 +240,27 @@ describe('@parley/client against two real nodes', () => {
     expect(a.presence(bob.id)?.status).toBe('offline');
   }, 60_000);
 
+  it('follows a conversation it is added to from that point, and forgets one it is removed from', async () => {
+    const [n1, n2] = nodes;
+    const [alice, bob, carol] = await Promise.all([0, 1, 2].map(() => ApiUser.create(n1.url)));
+    const id = await group(alice, [bob]);
+    for (let i = 1; i <= 5; i++)
+      await alice.post(`/conversations/${id}/messages`, { content: `before ${i}` });
+    const c = client(n2.url, carol.id);
+    const carolHeard = heard(c);
+    await live(c);
+    const added = new Promise((resolve) => c.once('conversation:updated', resolve));
+    await alice.patch(`/conversations/${id}`, { addParticipants: [carol.id] });
+    await added;
+    expect(c.state(id)).toEqual({ lastSeq: 5, pending: [] });
+    await alice.post(`/conversations/${id}/messages`, { content: 'welcome' });
+    await expectEventually(() => expect(carolHeard.map((m) => m.content)).toEqual(['welcome']));
+    const removed = new Promise((resolve) => c.once('conversation:updated', resolve));
+    await alice.patch(`/conversations/${id}`, { removeParticipants: [carol.id] });
+    await removed;
+    expect(c.state(id)).toBeUndefined();
+  });
+
   it('rejects a refused send at once, without retrying it', async () => {
     const [n1] = nodes;
     const alice = await ApiUser.create(n1.url);
