@@ -12,6 +12,8 @@ WORKDIR /app
 # @scarf/scarf (pulled in by swagger-ui) phones home from its install script.
 ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
+# The SDK is an npm workspace (client/): its manifest is part of the install.
+COPY client/package.json ./client/
 
 # Production dependencies, straight from the lockfile. (Not `npm prune --omit=dev`
 # after the build: prune re-resolves peer dependencies and can fail with ERESOLVE
@@ -23,6 +25,7 @@ FROM base AS build
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY client ./client
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
@@ -32,6 +35,10 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# /demo: the page and the built SDK it imports.
+COPY client/package.json ./client/
+COPY client/demo ./client/demo
+COPY --from=build /app/client/dist ./client/dist
 # The image's `node` user, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 3000

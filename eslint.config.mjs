@@ -4,7 +4,9 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-load/**', 'node_modules/**', 'coverage/**', '.stack/**'] },
+  {
+    ignores: ['**/dist/**', 'dist-load/**', '**/node_modules/**', 'coverage/**', '.stack/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -16,6 +18,7 @@ export default tseslint.config(
         module: 'writable',
         URL: 'readonly',
         TextEncoder: 'readonly',
+        fetch: 'readonly',
       },
     },
     rules: {
@@ -28,11 +31,34 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'load/**'],
+    // The demo runs in browsers, as plain ES modules.
+    files: ['client/demo/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        document: 'readonly',
+        location: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        alert: 'readonly',
+      },
+    },
+  },
+  {
+    files: ['test/**', 'load/**', 'client/test/**', 'client/src/**/*.spec.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['src/config/load-config.ts', 'scripts/**', 'test/**', 'load/**', '*.mjs', '*.ts'],
+    files: [
+      'src/config/load-config.ts',
+      'scripts/**',
+      'test/**',
+      'load/**',
+      'client/test/**',
+      'client/scripts/**',
+      '*.mjs',
+      '*.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -17,8 +17,12 @@ const ts = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esm.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // The k6 scripts (load/k6) run in jest on a Node stand-in of the k6 API.
-  moduleNameMapper: { '^k6(/.*)?$': '<rootDir>/test/support/k6-shim.ts' },
+  moduleNameMapper: {
+    // The k6 scripts (load/k6) run in jest on a Node stand-in of the k6 API.
+    '^k6(/.*)?$': '<rootDir>/test/support/k6-shim.ts',
+    // The SDK (client/src) is ESM and imports its own files as `./x.js`, as browsers need.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   testEnvironment: 'node',
 };
 
@@ -34,6 +38,7 @@ module.exports = {
         '<rootDir>/src/**/*.spec.ts',
         '<rootDir>/test/unit/**/*.spec.ts',
         '<rootDir>/load/**/*.spec.ts',
+        '<rootDir>/client/src/**/*.spec.ts',
       ],
     },
     {
@@ -45,7 +50,14 @@ module.exports = {
     {
       ...ts,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/client/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      ...ts,
+      // Headless Chromium (playwright-core) against built nodes; test/support/browser.ts.
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],

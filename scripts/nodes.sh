@@ -31,7 +31,8 @@ start_nodes() {
   # database can deadlock FerretDB (see src/infra/model-provider.ts).
   for n in $(seq 1 "$count"); do
     port=$((base_port + n - 1))
-    PORT=$port NODE_ID=node-$n nohup node dist/main.js >".stack/logs/node-$n.log" 2>&1 </dev/null &
+    # The demo's dev sign-in (POST /demo/token) is on for local nodes, never by default.
+    PORT=$port NODE_ID=node-$n DEMO_ENABLED=${DEMO_ENABLED:-true} nohup node dist/main.js >".stack/logs/node-$n.log" 2>&1 </dev/null &
     echo $! >".stack/node-$n.pid"
     for _ in $(seq 1 120); do
       curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
@@ -46,7 +47,7 @@ start_nodes() {
       echo "parley: node-$n did not become ready; see .stack/logs/node-$n.log" >&2
       exit 1
     }
-    echo "parley: node-$n ready: http://127.0.0.1:$port (REST, /docs, Socket.IO namespace /chat)"
+    echo "parley: node-$n ready: http://127.0.0.1:$port (REST, /docs, Socket.IO namespace /chat, demo at /demo/)"
   done
 }
 

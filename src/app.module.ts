@@ -7,6 +7,7 @@ import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConversationsModule } from './conversations/conversations.module';
+import { DemoModule } from './demo/demo.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
@@ -34,6 +35,7 @@ export class AppModule {
         AttachmentsModule,
         RealtimeModule,
         JobsModule,
+        DemoModule.forRoot(config),
       ],
     };
   }

@@ -3,9 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import fastifyCors from '@fastify/cors';
+import { corsOptions } from './common/cors';
 import { httpServerOptions } from './common/http-options';
 import { setupOpenApi } from './common/openapi';
 import { AppConfig } from './config/app-config';
+import { registerDemoStatic } from './demo/demo-static';
 import { MetricsService } from './health/metrics.service';
 import { PinoNestLogger } from './infra/logger';
 import { SocketIoAdapter } from './realtime/socket-io.adapter';
@@ -29,6 +32,10 @@ export async function createApp(
       abortOnError: false,
     },
   );
+
+  // Before any route: preflights are answered in the onRequest hook, ahead of the AuthGuard.
+  await app.register(fastifyCors, corsOptions(config.corsOrigins));
+  await registerDemoStatic(app, logger);
 
   const metrics = app.get(MetricsService);
   app

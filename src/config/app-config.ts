@@ -19,6 +19,7 @@ export class AppConfig {
   };
   readonly auth: { jwtSecret?: string; jwksUrl?: string; audience: string; issuer?: string };
   readonly corsOrigins: string[];
+  readonly demo: { enabled: boolean };
   readonly limits: {
     messageMaxLength: number;
     groupMaxParticipants: number;
@@ -69,6 +70,7 @@ export class AppConfig {
       issuer: env.AUTH_ISSUER,
     };
     this.corsOrigins = env.CORS_ORIGINS;
+    this.demo = { enabled: env.DEMO_ENABLED };
     this.limits = {
       messageMaxLength: env.MESSAGE_MAX_LENGTH,
       groupMaxParticipants: env.GROUP_MAX_PARTICIPANTS,

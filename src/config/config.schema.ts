@@ -21,6 +21,15 @@ const url = (protocols: RegExp) =>
     },
     `must be a URL (${protocols.source.replace(/[\^$()]/g, '')})`,
   );
+/** A browser origin as browsers send it: scheme, host and port, no path or trailing slash. */
+const origin = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return /^https?:$/.test(u.protocol) && u.origin === v;
+  } catch {
+    return false;
+  }
+}, "each origin must be scheme://host[:port] (no path or trailing '/'), or '*'");
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /**
@@ -63,7 +72,10 @@ export const envSchema = z
     AUTH_JWKS_URL: url(/^https?:$/).optional(),
     AUTH_AUDIENCE: z.string().min(1).default('chat'),
     AUTH_ISSUER: z.string().min(1).optional(),
-    CORS_ORIGINS: csv.default([]),
+    CORS_ORIGINS: csv.pipe(z.array(z.union([z.literal('*'), origin]))).default([]),
+    // The demo's dev sign-in (POST /demo/token mints a token for any user id): development
+    // only. `npm run up` sets it; production leaves it off.
+    DEMO_ENABLED: bool.default(false),
 
     MESSAGE_MAX_LENGTH: int(1, 100_000).default(8000),
     GROUP_MAX_PARTICIPANTS: int(2, 100_000).default(1000),
@@ -106,6 +118,13 @@ export const envSchema = z
         code: 'custom',
         path: ['AUTH_JWT_SECRET'],
         message: 'one of AUTH_JWT_SECRET or AUTH_JWKS_URL is required',
+      });
+    }
+    if (env.DEMO_ENABLED && !env.AUTH_JWT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEMO_ENABLED'],
+        message: 'the demo signs its dev tokens with AUTH_JWT_SECRET, which is not set',
       });
     }
     if (!!env.S3_ACCESS_KEY_ID !== !!env.S3_SECRET_ACCESS_KEY) {

@@ -93,4 +93,29 @@ describe('loadConfig', () => {
     });
     expect(ambient.s3.credentials).toBeUndefined();
   });
+
+  it('takes CORS_ORIGINS as exact browser origins, or `*`', () => {
+    expect(
+      loadConfig({ ...valid, CORS_ORIGINS: 'https://a.test, http://127.0.0.1:8080' }).corsOrigins,
+    ).toEqual(['https://a.test', 'http://127.0.0.1:8080']);
+    expect(loadConfig({ ...valid, CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+    expect(errorOf({ ...valid, CORS_ORIGINS: 'https://a.test/' })).toMatch(
+      /^Invalid configuration: CORS_ORIGINS: /,
+    );
+    expect(errorOf({ ...valid, CORS_ORIGINS: 'a.test' })).toMatch(/CORS_ORIGINS/);
+  });
+
+  it('keeps the demo sign-in off unless DEMO_ENABLED=true, which needs the HS256 secret', () => {
+    expect(loadConfig(valid).demo).toEqual({ enabled: false });
+    expect(loadConfig({ ...valid, DEMO_ENABLED: 'true' }).demo).toEqual({ enabled: true });
+    expect(
+      errorOf({
+        ...valid,
+        DEMO_ENABLED: 'true',
+        AUTH_JWT_SECRET: undefined,
+        AUTH_JWKS_URL: 'https://id.test/jwks.json',
+      }),
+    ).toMatch(/DEMO_ENABLED: the demo signs its dev tokens with AUTH_JWT_SECRET/);
+    expect(errorOf({ ...valid, DEMO_ENABLED: 'yes' })).toMatch(/DEMO_ENABLED/);
+  });
 });

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ChatError } from '../common/chat-error';
 import { acked } from './ack';
 import { messageSendPayload, syncPayload } from './events';
-import { originAllowed } from './socket-io.adapter';
+import { originAllowed } from '../common/cors';
 
 const logger = () =>
   ({ info: jest.fn(), error: jest.fn() }) as unknown as Logger & {

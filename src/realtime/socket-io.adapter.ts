@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { Server, ServerOptions } from 'socket.io';
+import { originAllowed } from '../common/cors';
 import { AppConfig } from '../config/app-config';
 import { LOGGER, REDIS } from '../infra/tokens';
 import { CHAT_NAMESPACE } from './events';
@@ -12,11 +13,6 @@ import { SubscriptionTracker } from './subscription-tracker';
 
 // Shutdown must not hang on a Redis that is down (the adapter's SUNSUBSCRIBEs would wait).
 const CLOSE_TIMEOUT_MS = 2000;
-
-/** No Origin header: not a browser (browsers always send one on WebSocket and CORS requests). */
-export function originAllowed(origin: string | undefined, allowlist: readonly string[]): boolean {
-  return origin === undefined || allowlist.includes('*') || allowlist.includes(origin);
-}
 
 /**
  * The Socket.IO server of every node: the Redis adapter in sharded mode (SPUBLISH, one
@@ -86,7 +82,7 @@ export class SocketIoAdapter extends IoAdapter {
       // The `cors` option only answers polling preflights; it does not stop a WebSocket
       // upgrade from a foreign page. allowRequest runs for every new engine.io session.
       allowRequest: (req: IncomingMessage, callback: (err: string | null, ok: boolean) => void) =>
-        originAllowed(req.headers.origin, corsOrigins)
+        originAllowed(req.headers.origin, corsOrigins, req.headers.host)
           ? callback(null, true)
           : callback('origin not allowed', false),
       cors: { origin: all ? true : corsOrigins, credentials: true },

@@ -5,6 +5,18 @@ import { join } from 'node:path';
 import { expectEventually } from './eventually';
 import { ROOT, stackEnv, testDatabaseName, withDatabase } from './stack-env';
 
+/**
+ * Node settings for tests that kill a node: a dead node leaves the live set within ~2 s,
+ * and no send rate limit gets in the way of bulk sends.
+ */
+export const FAST_FAILOVER_ENV = {
+  CLUSTER_HEARTBEAT_MS: '300',
+  CLUSTER_NODE_TTL_MS: '1500',
+  CLUSTER_REQUEST_TIMEOUT_MS: '2000',
+  SEND_RATE_BURST: '10000',
+  SEND_RATE_PER_SECOND: '10000',
+};
+
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
