@@ -126,13 +126,13 @@ pg_launch() {
   # its WAL flush (a stored message survives a crash of the machine, as the project's
   # "acknowledged means stored" promises); WAL is minimal (no replica, no archive);
   # no JIT (it compiles plans of big scans for longer than they run); shared_buffers
-  # modest (machines run several stacks); connections enough for FerretDB's pool (50 per
-  # user) plus probes and a psql.
+  # modest (machines run several stacks); connections enough for FerretDB's pool (see
+  # pg_url) plus probes and a psql.
   pg_as
   spawn pg "${PG_AS[@]}" "$bin/postgres" -D "$PG_DATA" \
     -c listen_addresses=127.0.0.1 -c port="$PARLEY_PG_PORT" \
     -c unix_socket_directories="$sockets" \
-    -c max_connections=100 -c shared_buffers=128MB -c work_mem=8MB \
+    -c max_connections=450 -c shared_buffers=128MB -c work_mem=8MB \
     -c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=2GB \
     -c fsync=on -c synchronous_commit=on -c jit=off \
     -c log_checkpoints=off -c log_line_prefix='%m [%p] ' -c logging_collector=off
@@ -163,7 +163,12 @@ pg_reset() {
   if [[ -L $DATA/pg ]]; then rm -rf "$PG_DATA" "$PG_DATA.init"; fi
 }
 
-# The URL FerretDB connects with.
+# The URL FerretDB connects with. Its pool must never run dry: FerretDB v1 deadlocks when
+# it does (every insert takes its metadata registry's write lock, even for a collection that
+# exists; readers waiting for a pooled connection then hold up the writer, which holds up
+# the readers that would give connections back: seen under the storage e2e, all requests
+# hung for good). 400 is above what every client of a test run can ask at once (each
+# Parley process's driver pool is 50).
 pg_url() {
-  echo "postgres://$PG_SUPERUSER@127.0.0.1:$PARLEY_PG_PORT/$PG_DATABASE"
+  echo "postgres://$PG_SUPERUSER@127.0.0.1:$PARLEY_PG_PORT/$PG_DATABASE?pool_max_conns=400"
 }
