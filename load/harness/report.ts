@@ -52,10 +52,12 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
     title: 'S5 reconnect storm',
     about:
       'Every client socket is dropped at once while messages keep being sent, then all ' +
-      'reconnect and call `sync` from the last seq they saw (paging while `hasMore`). A ' +
-      'client is recovered once its sync answered; missing is what a client never got, live ' +
-      'or by sync; re-sent is what sync returned that the client already had. Ceiling: ' +
-      'the bare server reconnecting as many sockets (it has no history to sync).',
+      'reconnect at once and call `sync` from the last seq they saw (paging while `hasMore`); ' +
+      'a refused or timed-out attempt is retried with socket.io-client’s default backoff ' +
+      '(1 s doubling to 5 s, ±50 %). A client is recovered once its sync answered; the target ' +
+      'counts those within 15 s of the reconnect. Missing is what a recovered client never ' +
+      'got, live or by sync; re-sent is what sync returned that the client already had. ' +
+      'Ceiling: the bare server reconnecting as many sockets (it has no history to sync).',
   },
   S6: {
     title: 'S6 persistence',

@@ -58,7 +58,7 @@ export const TARGETS: Target[] = [
   {
     scenario: 'S5',
     key: 's5.recovered',
-    text: '99 % of clients recovered',
+    text: '99 % of clients recovered within 15 s of the reconnect',
     field: 'value',
     op: '>=',
     bound: 0.99,
