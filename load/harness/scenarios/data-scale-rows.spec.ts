@@ -56,6 +56,10 @@ describe('D1 rows', () => {
     // One failure in 101 samples is not past the 99th percentile.
     expect(pct({ times: series(1).times, failed: 1 }, 99)).toBe(100);
     expect(pct({ times: [], failed: 0 }, 99)).toBeNaN();
+    // Failing past p99 on both databases is still a miss, not "not measured".
+    const both = d1Rows({ connect: series(1, 5) }, { connect: series(1, 5) });
+    expect(both.find((r) => r.key === 'd1.connect.p99')).toMatchObject({ ratio: Infinity });
+    expect(evaluate(both).find((x) => x.target.key === 'd1.connect.p99')!.met).toBe(false);
   });
 
   it('reads the targets: within 2× met, 3× missed, a failure missed, the old page none', () => {
