@@ -165,9 +165,9 @@ const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos
 /**
  * The filler: `sizes` conversations, users and messages exactly. 60 % private, the rest
  * groups of 3 to 63 (most small); every user in at least one conversation, the rest of the
- * seats taken at random; messages per conversation log-normal (some silent, a few with
- * thousands); created over the last 90 days; 60 % of the members caught up, the others'
- * cursors anywhere, delivery mostly at the end.
+ * seats taken at random; messages per conversation log-normal (the median half the mean, a
+ * few with thousands); created over the last 90 days; 60 % of the members caught up, the
+ * others' cursors anywhere, delivery mostly at the end.
  */
 export function fillerPlans(
   sizes: DatasetSizes,

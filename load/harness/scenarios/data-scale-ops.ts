@@ -47,12 +47,12 @@ function fail(s: Series | undefined, err: unknown): void {
   s.firstError ??= String(err instanceof Error ? err.message : err).slice(0, 200);
 }
 
-/** Runs `fn`, recording its time into `s` (nothing when `s` is undefined: a warm-up). */
-async function timed(s: Series | undefined, fn: () => Promise<unknown>): Promise<void> {
+/** Runs `fn`, recording its time (or its failure) into `s`. */
+async function timed(s: Series, fn: () => Promise<unknown>): Promise<void> {
   const t0 = performance.now();
   try {
     await fn();
-    s?.times.push(performance.now() - t0);
+    s.times.push(performance.now() - t0);
   } catch (err) {
     fail(s, err);
   }
@@ -152,7 +152,7 @@ export async function measureOps(
   /** Warm-up, then samples until `max` or the time budget (at least one). */
   const phase = async (
     ids: OpId[],
-    op: (k: number, rec: Record<string, Series> | undefined) => Promise<void>,
+    op: (k: number, rec: Record<string, Series>) => Promise<void>,
     max = budget.samples,
   ) => {
     for (const id of ids) series[id] = newSeries();
@@ -211,13 +211,13 @@ export async function measureOps(
         try {
           await opened(socket);
         } catch (err) {
-          fail(rec?.connect, err);
-          fail(rec?.joined, err);
+          fail(rec.connect, err);
+          fail(rec.joined, err);
           return;
         }
         const joined = ack(socket, 'sync', { cursors: { [kc]: lastSeq[kc] } }).then(
-          () => void rec?.joined.times.push(performance.now() - t0),
-          (err: unknown) => fail(rec?.joined, err),
+          () => void rec.joined.times.push(performance.now() - t0),
+          (err: unknown) => fail(rec.joined, err),
         );
         try {
           const sent = await ack<{ seq: number }>(x, 'message:send', {
@@ -231,9 +231,9 @@ export async function measureOps(
             LIVE_MS,
             'the message sent right after connect never arrived live',
           );
-          rec?.connect.times.push(at - t0);
+          rec.connect.times.push(at - t0);
         } catch (err) {
-          fail(rec?.connect, err);
+          fail(rec.connect, err);
         }
         await joined;
       } finally {
@@ -243,7 +243,7 @@ export async function measureOps(
 
     const cursors = () => Object.fromEntries(probes.pConversations.map((c) => [c, lastSeq[c]]));
     await phase(['sync'], (k, rec) =>
-      timed(rec?.sync, async () => {
+      timed(rec.sync, async () => {
         const answer = await ack<Record<string, { messages: unknown[] }>>(p[k % 2], 'sync', {
           cursors: cursors(),
         });
@@ -258,14 +258,14 @@ export async function measureOps(
     const messages = (k: number, query: string) =>
       get<Page>(`${node(k)}/conversations/${probes.long}/messages${query}`, tok(probes.p));
     await phase(['newest'], (k, rec) =>
-      timed(rec?.newest, async () => {
+      timed(rec.newest, async () => {
         const page = await messages(k, '');
         if (page.items.length !== 50 || page.items[49].seq !== lastSeq[probes.long])
           throw new Error(`the newest page ended at ${page.items.at(-1)?.seq}`);
       }),
     );
     await phase(['old'], (k, rec) =>
-      timed(rec?.old, async () => {
+      timed(rec.old, async () => {
         const page = await messages(k, '?before=51');
         if (page.items.length !== 50 || page.items[0].seq !== 1)
           throw new Error(`the old page started at ${page.items[0]?.seq}`);
@@ -273,7 +273,7 @@ export async function measureOps(
     );
 
     await phase(['list'], (k, rec) =>
-      timed(rec?.list, async () => {
+      timed(rec.list, async () => {
         const list = await get<{ items: unknown[] }>(
           `${node(k)}/conversations?limit=50`,
           tok(probes.hub),
@@ -284,7 +284,7 @@ export async function measureOps(
     );
 
     await phase(['edit'], (k, rec) =>
-      timed(rec?.edit, () =>
+      timed(rec.edit, () =>
         ack(p[k % 2], 'message:edit', {
           conversationId: probes.long,
           messageId: probes.edits[k % probes.edits.length],
@@ -299,7 +299,7 @@ export async function measureOps(
     await phase(
       ['read'],
       (k, rec) =>
-        timed(rec?.read, async () => {
+        timed(rec.read, async () => {
           const seq = ++readSeq[k % 2];
           const got = await ack<{ readSeq: number }>(readers[k % 2], 'read', {
             conversationId: probes.long,
