@@ -112,11 +112,31 @@ describe('buildConversation', () => {
       createdBy: 'u-a',
       lastSeq: 5,
       lastMessageAt: last.createdAt,
+      deletions: { seqs: [], from: 1 },
       deletedAt: null,
       createdAt: new Date(NOW - 3_600_000),
       updatedAt: last.createdAt,
     });
     expect(c.key).toMatch(/^group:[0-9a-f-]{36}$/);
+    // Exactly the fields ConversationMongoRepository.create writes.
+    expect(Object.keys(c).sort()).toEqual(
+      [
+        '_id',
+        'type',
+        'name',
+        'participants',
+        'admins',
+        'createdBy',
+        'key',
+        'lastSeq',
+        'lastMessageAt',
+        'lastMessage',
+        'deletions',
+        'deletedAt',
+        'createdAt',
+        'updatedAt',
+      ].sort(),
+    );
     expect(c.lastMessage).toEqual({
       id: last._id,
       seq: 5,

@@ -4,8 +4,8 @@
  * so a million messages are built one conversation at a time while they are inserted.
  *
  * The documents follow the node's own writes: a conversation as ConversationMongoRepository
- * `create` stores it with the summary `saveLastMessage` keeps (lastSeq, lastMessageAt,
- * lastMessage), a member row per participant (`_id` `<conversationId>:<userId>`) whose cursors
+ * `create` stores it with the summary its summary writes keep (lastSeq, lastMessageAt,
+ * lastMessage; `deletions` empty: nothing of the data set is deleted), a member row per participant (`_id` `<conversationId>:<userId>`) whose cursors
  * only moved forward, never past lastSeq, with delivery implied by reading and the sender's
  * implicit read of everything up to their own last message, and messages as `insertBatch`
  * stores them (gap-free seqs from 1). Published outbox rows are deleted, so none remain.
@@ -208,6 +208,9 @@ export function buildConversation(plan: ConversationPlan, id: Ids): Built {
       preview: last.content.slice(0, PREVIEW_LENGTH),
       createdAt: last.at,
     },
+    // No message of the data set was deleted: the record of deleted seqs (for unread counts
+    // from the summary) is as `create` starts it.
+    deletions: { seqs: [], from: 1 },
     deletedAt: null,
     createdAt,
     updatedAt: last ? last.at : createdAt,
