@@ -20,6 +20,8 @@ export interface Cluster {
   kind: 'bare' | 'Parley';
   label: string;
   servers: Server[];
+  /** Parley: the database its nodes use (fresh for the cluster, dropped when it stops). */
+  mongoUrl?: string;
   /** Creates `count` rooms of `size` members. */
   makeRooms(count: number, size: number): Promise<Room[]>;
   /** How `count` users in no conversation authenticate (each socket is then in one room:
@@ -102,6 +104,7 @@ export async function parleyCluster(nodes: 1 | 2, runId: string): Promise<Cluste
     kind: 'Parley',
     label: `Parley${nodes > 1 ? ` ×${nodes}` : ''}`,
     servers,
+    mongoUrl,
     async makeRooms(count, size) {
       const rooms: Room[] = new Array(count);
       await pool(count, 8, async (r) => {

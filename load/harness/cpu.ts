@@ -1,6 +1,6 @@
 /** CPU and memory of processes and of the machine, read from /proc (Linux). */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './stack';
 
@@ -26,7 +26,7 @@ export function machineSeconds(): { busy: number; total: number } {
 
 /**
  * User + system CPU seconds a process has used so far, its exited (waited-for) children's
- * included (0 when it is gone). With a process's live children (`withChildren`), a sum stays
+ * included (0 when it is gone). With its live descendants (`withDescendants`), a sum stays
  * right while they come and go: PostgreSQL's backends, for one.
  */
 export function cpuSeconds(pid: number | undefined): number {
@@ -43,15 +43,106 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** A process and its live children (none when it is gone). */
-export function withChildren(pid: number | undefined): number[] {
-  if (!pid) return [];
+/** `roots` and every live process descended from them (/proc parent links). */
+export function withDescendants(roots: (number | undefined)[]): number[] {
+  const found = new Set(roots.filter((p): p is number => !!p));
+  if (!found.size) return [];
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const queue = [...found];
+  while (queue.length)
+    for (const c of children.get(queue.pop()!) ?? [])
+      if (!found.has(c)) {
+        found.add(c);
+        queue.push(c);
+      }
+  return [...found];
+}
+
+const readPid = (file: string): number | undefined => {
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
-    return [pid, ...children.split(/\s+/).filter(Boolean).map(Number)];
+    const pid = Number(readFileSync(file, 'utf8').split('\n')[0].trim());
+    return pid > 0 && pidAlive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const pidAlive = (pid: number) => {
+  try {
+    return !/^\S+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+/** PostgreSQL's own pid files (`postmaster.pid`, first line the postmaster) under `dir`. */
+function postmasters(dir: string, depth: number): number[] {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
+  return entries.flatMap((e) => {
+    if (e.isFile() && e.name === 'postmaster.pid') return [readPid(join(dir, e.name))];
+    if (e.isDirectory() && depth > 0) return postmasters(join(dir, e.name), depth - 1);
+    return [];
+  }) as number[];
+}
+
+/**
+ * The local stack's database, whatever its backend: the MongoDB role's process
+ * (`.stack/mongo.pid`: FerretDB, or a mongod), any process of a database pid file beside it
+ * (`postgres*.pid`, `pg*.pid`, `ferretdb*.pid`), PostgreSQL's postmaster.pid files under
+ * `.stack/`, and every process descended from them (PostgreSQL's backends and workers).
+ */
+export function databasePids(root = ROOT): number[] {
+  const stack = join(root, '.stack');
+  let files: string[];
+  try {
+    files = readdirSync(stack).filter((f) => /^(mongo|ferretdb|postgres|pg)[\w.-]*\.pid$/i.test(f));
+  } catch {
+    return [];
+  }
+  const roots = [...files.map((f) => readPid(join(stack, f))), ...postmasters(stack, 4)];
+  return withDescendants(roots);
+}
+
+/** What the database processes are, for people: "FerretDB on SQLite", "FerretDB on PostgreSQL". */
+export function describeDatabase(pids = databasePids()): string {
+  const procs = pids.flatMap((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return [{ name: (cmd[0].split('/').pop() ?? '').replace(/-v?\d.*$/, ''), cmd }];
+    } catch {
+      return [];
+    }
+  });
+  const names = new Set(procs.map((p) => p.name));
+  const ferret = procs.find((p) => p.name === 'ferretdb');
+  if (ferret) {
+    const flag = ferret.cmd.find((a) => a.startsWith('--handler='))?.slice('--handler='.length);
+    const backend = [...names].some((n) => n.startsWith('postgres'))
+      ? 'PostgreSQL'
+      : flag === 'sqlite'
+        ? 'SQLite'
+        : flag === 'postgresql' || flag === 'pg'
+          ? 'PostgreSQL'
+          : (flag ?? 'its default backend');
+    return `FerretDB on ${backend}`;
+  }
+  if (names.has('mongod')) return 'MongoDB';
+  return names.size ? [...names].join(' + ') : 'the database (no process found)';
 }
 
 /** Resident set size of a process in bytes (NaN when it is gone). */

@@ -263,9 +263,13 @@ export class Generator {
     };
   }
 
-  async audit(last: Record<string, number>): Promise<number> {
-    const parts = await this.all<{ missing: number }>({ op: 'audit', last });
-    return parts.reduce((n, p) => n + p.missing, 0);
+  /** Messages the clients that are up never saw, and how many tracked clients are still down. */
+  async audit(last: Record<string, number>): Promise<{ missing: number; down: number }> {
+    const parts = await this.all<{ missing: number; down: number }>({ op: 'audit', last });
+    return {
+      missing: parts.reduce((n, p) => n + p.missing, 0),
+      down: parts.reduce((n, p) => n + p.down, 0),
+    };
   }
 
   /** Disconnects every client (the workers stay up for the next scenario). */

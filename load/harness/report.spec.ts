@@ -1,6 +1,6 @@
 import { chartSvg } from './chart';
 import { markdown, targetChart } from './report';
-import { Results, row } from './results';
+import { parseResults, Results, resultsJson, row } from './results';
 import { evaluate, TARGETS } from './targets';
 
 const results = (): Results => ({
@@ -61,6 +61,26 @@ describe('targets', () => {
     expect(by('s6.stored').met).toBeUndefined();
     expect(by('s1.rss-per-socket').met).toBeUndefined();
     expect(verdicts).toHaveLength(TARGETS.length);
+  });
+
+  it('keeps Infinity and NaN through the results JSON', () => {
+    const r = results();
+    r.scenarios.push(
+      row({
+        key: 'd1.sync.p99',
+        scenario: 'D1',
+        name: 'n',
+        metric: 'm',
+        value: Infinity,
+        unit: 'ms',
+        ceiling: 5,
+      }),
+    );
+    const back = parseResults(resultsJson(r));
+    expect(back.scenarios.at(-1)).toMatchObject({ value: Infinity, ratio: Infinity });
+    expect(back.scenarios.find((x) => x.key === 's6.stored')!.value).toBeNaN();
+    expect(back.notes).toEqual(r.notes);
+    expect(evaluate(back.scenarios).find((v) => v.target.key === 'd1.sync.p99')!.met).toBe(false);
   });
 
   it('fills in a ratio only when the ceiling is a usable number', () => {

@@ -52,10 +52,12 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
     title: 'S5 reconnect storm',
     about:
       'Every client socket is dropped at once while messages keep being sent, then all ' +
-      'reconnect and call `sync` from the last seq they saw (paging while `hasMore`). A ' +
-      'client is recovered once its sync answered; missing is what a client never got, live ' +
-      'or by sync; re-sent is what sync returned that the client already had. Ceiling: ' +
-      'the bare server reconnecting as many sockets (it has no history to sync).',
+      'reconnect at once and call `sync` from the last seq they saw (paging while `hasMore`); ' +
+      'a refused or timed-out attempt is retried with socket.io-client’s default backoff ' +
+      '(1 s doubling to 5 s, ±50 %). A client is recovered once its sync answered; the target ' +
+      'counts those within 15 s of the reconnect. Missing is what a recovered client never ' +
+      'got, live or by sync; re-sent is what sync returned that the client already had. ' +
+      'Ceiling: the bare server reconnecting as many sockets (it has no history to sync).',
   },
   S6: {
     title: 'S6 persistence',
@@ -64,7 +66,9 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
       'messages per second. Ceiling: the raw MongoDB driver’s insertMany (100 per batch) of ' +
       'message-shaped documents on the same FerretDB, into a collection with no index but ' +
       '`_id` (the best the driver does; Parley’s messages carry three more, and each send ' +
-      'also writes its conversation and an outbox event).',
+      'also writes its conversation and an outbox event). The database’s CPU per stored ' +
+      'message (every process of the stack’s database: FerretDB, and PostgreSQL’s process ' +
+      'tree when it is the backend) against its CPU per document of that insertMany.',
   },
   R1: {
     title: 'R1 receipt and typing storms',
@@ -86,6 +90,17 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
       'left by a node with the relay off drained by a relay-only node, against a bare ' +
       'idempotent kafkajs producer publishing as many CloudEvent-sized records.',
   },
+  D1: {
+    title: 'D1 data scale',
+    about:
+      'A two-node cluster over a full database (preloaded through the driver with the ' +
+      'documents Parley writes: conversations with their summaries, member rows with their ' +
+      'cursors, messages) against the same cluster over an empty one holding only the ' +
+      'conversations the operations use, in the same run; both hold those same fixtures. ' +
+      'p50 and p99 of each operation; the ceiling is the empty database’s figure, so the ' +
+      'ratio is what the data costs. The old page is reported as measured, with the ' +
+      'database CPU it costs.',
+  },
 };
 
 const fmtRatio = (r: number | undefined) => (r === undefined ? '' : `${formatNumber(r)}×`);
@@ -102,7 +117,10 @@ function targetCell(v: Verdict): string {
 
 /** The overview chart: every target's ratio (or share) beside its bound. */
 export function targetChart(results: Results): BarChart {
-  const verdicts = evaluate(results.scenarios).filter((v) => v.target.field === 'ratio');
+  // D1's eight ratios have a chart of their own (d1Chart), one bar per operation.
+  const verdicts = evaluate(results.scenarios).filter(
+    (v) => v.target.field === 'ratio' && v.target.scenario !== 'D1',
+  );
   return {
     kind: 'bar',
     file: 'targets.png',
@@ -128,11 +146,11 @@ export function markdown(results: Results, charts: ScenarioChart[] = results.cha
       `${results.quick ? ' (quick: smaller sizes and shorter steps than the full run)' : ''}.`,
     '',
     `Machine: ${m.cpus} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; the whole ` +
-      'local stack (Redis, FerretDB on PostgreSQL, Kafka, S3Proxy), the servers and the load ' +
+      `local stack (Redis, ${m.database ?? 'FerretDB'}, Kafka, S3Proxy), the servers and the load ` +
       'generator share it, and other work may run on it too. Absolute figures are noisy; ' +
       'each ratio is against a ceiling measured in the same run.',
     '',
-    '## Targets (issue 7)',
+    '## Targets (issues 7 and 11)',
     '',
     '| scenario | target | measured | result |',
     '| --- | --- | --- | --- |',

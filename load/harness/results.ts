@@ -5,8 +5,9 @@
 import { cpus, release, totalmem } from 'node:os';
 import type { Chart } from './chart';
 
-/** S1–S6 of issue 7; R1 receipt and typing storms (issue 5); O1 the outbox relay (issue 6). */
-export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'R1' | 'O1';
+/** S1–S6 of issue 7; R1 receipt and typing storms (issue 5); O1 the outbox relay (issue 6);
+ * D1 data scale (issue 11). */
+export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'R1' | 'O1' | 'D1';
 
 export interface Row {
   /** Stable id a target refers to, such as `s2.deliveries.10`. */
@@ -36,6 +37,8 @@ export interface Machine {
   memoryGiB: number;
   node: string;
   os: string;
+  /** The local stack's database, such as "FerretDB on SQLite" (absent in older results). */
+  database?: string;
 }
 
 export interface Results {
@@ -68,4 +71,22 @@ export function ratio(value: number, ceiling: number | undefined): number | unde
 export function row(r: Omit<Row, 'ratio'>): Row {
   const q = ratio(r.value, r.ceiling);
   return q === undefined ? { ...r } : { ...r, ratio: q };
+}
+
+/**
+ * Results as JSON, keeping the numbers JSON has none for as strings: Infinity (a percentile
+ * that falls among failed operations, which count as infinitely late) and NaN.
+ */
+export function resultsJson(results: Results): string {
+  return JSON.stringify(
+    results,
+    (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
+    2,
+  );
+}
+
+export function parseResults(text: string): Results {
+  return JSON.parse(text, (_, v: unknown) =>
+    v === 'Infinity' || v === '-Infinity' || v === 'NaN' ? Number(v) : v,
+  ) as Results;
 }

@@ -8,9 +8,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatNumber } from './format';
 import { writeReport } from './report';
-import { machine, Results, ScenarioId } from './results';
+import { machine, parseResults, Results, resultsJson, ScenarioId } from './results';
 import { Context, Scenario } from './scenarios/context';
+import { describeDatabase } from './cpu';
 import { crossNodeScenario } from './scenarios/cross-node';
+import { dataScaleScenario } from './scenarios/data-scale';
 import { fanoutScenario, latencyScenario } from './scenarios/fanout';
 import { idleScenario } from './scenarios/idle';
 import { outboxScenario } from './scenarios/outbox';
@@ -29,6 +31,7 @@ const SCENARIOS: Record<ScenarioId, Scenario> = {
   S6: persistenceScenario,
   R1: stormScenario,
   O1: outboxScenario,
+  D1: dataScaleScenario,
 };
 
 async function main(): Promise<void> {
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
   if (args.includes('--report')) {
     // Only BENCHMARKS.md and the charts again, from the last run's results.
     const file = join(ROOT, 'load', 'results', 'latest.json');
-    writeReport(JSON.parse(readFileSync(file, 'utf8')) as Results, ROOT);
+    writeReport(parseResults(readFileSync(file, 'utf8')), ROOT);
     console.error(`bench: BENCHMARKS.md and load/charts written from ${file}`);
     return;
   }
@@ -46,7 +49,8 @@ async function main(): Promise<void> {
     if (!(a in SCENARIOS))
       throw new Error(`unknown scenario ${a}; known: ${Object.keys(SCENARIOS).join(' ')}`);
   // A quick run by default is issue 7's suite (S1–S6, under 3 minutes); the storms of issue 5
-  // (R1) and the relay of issue 6 (O1) run in full runs, or when named.
+  // (R1), the relay of issue 6 (O1) and the data scale of issue 11 (D1) run in full runs, or
+  // when named.
   const defaults = Object.keys(SCENARIOS).filter((id) => !quick || id.startsWith('S'));
   const wanted = new Set(asked.length ? asked : defaults);
   if (wanted.has('S3') || wanted.has('S4')) wanted.add('S2');
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     quick,
     command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
-    machine: machine(),
+    machine: { ...machine(), database: describeDatabase() },
     scenarios: [],
     charts: [],
     notes: {},
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
     );
   const dir = join(ROOT, 'load', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = JSON.stringify(results, null, 2);
+  const json = resultsJson(results);
   writeFileSync(join(dir, `${results.date.slice(0, 19).replace(/:/g, '-')}.json`), json);
   writeFileSync(join(dir, 'latest.json'), json);
   writeReport(results, ROOT);

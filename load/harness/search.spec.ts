@@ -1,4 +1,4 @@
-import { findMax, percentile, slope, timeToShare } from './search';
+import { backoffMs, findMax, percentile, slope, timeToShare } from './search';
 
 /** A system that keeps up below `limit` and delivers `rate * 10` while it does. */
 const upTo = (limit: number) => async (rate: number) => ({
@@ -86,5 +86,16 @@ describe('percentile and timeToShare', () => {
     expect(timeToShare(times, 100, 0.99)).toBe(99);
     expect(timeToShare(times, 101, 0.99)).toBe(100);
     expect(timeToShare(times, 200, 0.99)).toBeNaN();
+  });
+});
+
+describe('backoffMs', () => {
+  it('waits like socket.io-client: 1 s doubling to at most 5 s, spread ±50 %', () => {
+    const middle = () => 0.5;
+    expect([1, 2, 3, 4, 10].map((a) => backoffMs(a, middle))).toEqual([
+      1000, 2000, 4000, 5000, 5000,
+    ]);
+    expect(backoffMs(1, () => 0)).toBe(500);
+    expect(backoffMs(4, () => 0.999999)).toBeCloseTo(7500, 0);
   });
 });

@@ -80,3 +80,12 @@ export function timeToShare(times: number[], total: number, share: number): numb
   if (times.length < k) return NaN;
   return [...times].sort((a, b) => a - b)[k - 1];
 }
+
+/**
+ * socket.io-client's default reconnection delay before attempt `attempt` (1-based) after a
+ * failed one: 1 s doubling up to 5 s, each ±50 % at random (so a crowd spreads out).
+ */
+export function backoffMs(attempt: number, random = Math.random): number {
+  const base = Math.min(5000, 1000 * 2 ** Math.max(0, attempt - 1));
+  return base * (1 + 0.5 * (2 * random() - 1));
+}

@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { io, Socket } from 'socket.io-client';
 import { encode, newHistogram, recordMs } from './histogram';
+import { backoffMs } from './search';
 import type { ClientSpec, Command, Reply } from './generator';
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -29,6 +30,8 @@ interface Client {
   seen?: Set<number>;
   /** With `seen`: the highest seq up to which nothing is missing (what sync starts from). */
   contiguous: number;
+  /** Dropped by `drop` and not yet reconnected and synced. */
+  down?: boolean;
 }
 
 function see(c: Client, seq: number): void {
@@ -237,13 +240,17 @@ async function closed(id: string, inflight: number, ms: number) {
 /** Drops the transport of every tracked socket at once, as a network cut would. */
 function drop() {
   const dropped = clients.filter((c) => c.spec.track);
-  for (const c of dropped) c.socket.io.engine.close();
+  for (const c of dropped) {
+    c.down = true;
+    c.socket.io.engine.close();
+  }
   return { dropped: dropped.length };
 }
 
 /**
  * Reconnects every dropped socket at once and syncs it, as a client would: a refused or
- * timed-out attempt is retried until `deadline`. Times each client from `since`.
+ * timed-out attempt is retried after socket.io-client's default backoff until `deadline`.
+ * Times each client from `since`.
  */
 async function reconnect(since: number, deadline: number) {
   const storm = clients.filter((c) => c.spec.track);
@@ -256,13 +263,14 @@ async function reconnect(since: number, deadline: number) {
     storm.map(async (c) => {
       // The manager may still be closing the dropped transport.
       while (c.socket.connected) await sleep(5);
-      for (;;) {
+      for (let attempt = 1; ; attempt++) {
         try {
           if (!c.socket.connected) await open(c);
           const got = await sync(c);
           messages += got.messages;
           resent += got.resent;
           times.push(now() - since);
+          c.down = false;
           return;
         } catch (err) {
           firstError ??= String(err);
@@ -270,7 +278,7 @@ async function reconnect(since: number, deadline: number) {
             failed++;
             return;
           }
-          await sleep(250);
+          await sleep(Math.min(backoffMs(attempt), Math.max(0, deadline - now())));
         }
       }
     }),
@@ -278,13 +286,21 @@ async function reconnect(since: number, deadline: number) {
   return { times, failed, messages, resent, firstError };
 }
 
-/** Seqs in 1..last of each tracked client's room it has not seen, live or by sync. */
+/**
+ * Seqs in 1..last of each tracked client's room it has not seen, live or by sync, over the
+ * clients that are up (a client that never came back is counted as not recovered instead).
+ */
 function audit(last: Record<string, number>) {
   let missing = 0;
+  let down = 0;
   for (const c of clients.filter((x) => x.seen)) {
+    if (c.down) {
+      down++;
+      continue;
+    }
     for (let s = 1; s <= (last[c.spec.room] ?? 0); s++) if (!c.seen!.has(s)) missing++;
   }
-  return { missing };
+  return { missing, down };
 }
 
 function collect() {

@@ -4,8 +4,9 @@
  * loads from, and the sizes of a quick or a full run.
  */
 import { Cluster, Room, bareCluster, parleyCluster } from '../cluster';
-import { CpuMeter, stackPid, withChildren } from '../cpu';
+import { CpuMeter, databasePids, describeDatabase, stackPid } from '../cpu';
 import { ClientSpec, Generator, StepResult } from '../generator';
+import type { DatasetSizes } from '../dataset';
 import { ScenarioOutput } from '../results';
 
 export interface Sizes {
@@ -35,6 +36,14 @@ export interface Sizes {
   persistMs: number;
   persistInflight: number;
   rawDocs: number;
+  /** D1: the full database; per operation the unrecorded warm-up, at most how many samples
+   * and for how long; the steady sends' rate and duration. */
+  d1: DatasetSizes;
+  d1Warmup: number;
+  d1Samples: number;
+  d1BudgetMs: number;
+  d1SendRate: number;
+  d1SendMs: number;
 }
 
 export const QUICK: Sizes = {
@@ -55,6 +64,12 @@ export const QUICK: Sizes = {
   persistMs: 3000,
   persistInflight: 64,
   rawDocs: 3000,
+  d1: { messages: 100_000, conversations: 1000, users: 5000 },
+  d1Warmup: 3,
+  d1Samples: 200,
+  d1BudgetMs: 8000,
+  d1SendRate: 50,
+  d1SendMs: 8000,
 };
 
 export const FULL: Sizes = {
@@ -75,6 +90,12 @@ export const FULL: Sizes = {
   persistMs: 15_000,
   persistInflight: 128,
   rawDocs: 30_000,
+  d1: { messages: 1_000_000, conversations: 10_000, users: 50_000 },
+  d1Warmup: 10,
+  d1Samples: 1000,
+  d1BudgetMs: 60_000,
+  d1SendRate: 50,
+  d1SendMs: 30_000,
 };
 
 export class Context {
@@ -218,8 +239,7 @@ export function stackMeter(ctx: Context, cluster: Cluster): CpuMeter {
   return new CpuMeter({
     [cluster.kind === 'Parley' ? 'Parley' : 'bare server']: () =>
       cluster.servers.map((s) => s.child.pid),
-    FerretDB: () => [stackPid('mongo')],
-    PostgreSQL: () => withChildren(stackPid('pg')),
+    [describeDatabase()]: databasePids,
     Redis: () => [stackPid('redis')],
     Kafka: () => [stackPid('kafka')],
     generator: () => ctx.gen.pids,
@@ -244,11 +264,7 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function settle(cluster: Cluster, ms: number): Promise<number> {
   const t0 = performance.now();
   const meter = new CpuMeter({
-    busy: () => [
-      ...cluster.servers.map((s) => s.child.pid),
-      stackPid('mongo'),
-      ...withChildren(stackPid('pg')),
-    ],
+    busy: () => [...cluster.servers.map((s) => s.child.pid), ...databasePids()],
   });
   while (performance.now() - t0 < ms) {
     meter.start();
