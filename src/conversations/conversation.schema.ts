@@ -1,4 +1,4 @@
-import { InferSchemaType, Schema, Types } from 'mongoose';
+import { IndexOptions, InferSchemaType, Schema, Types } from 'mongoose';
 
 export const CONVERSATION_MODEL = 'Conversation';
 export const MEMBER_MODEL = 'Member';
@@ -47,7 +47,10 @@ export const ConversationSchema = new Schema(
 
 ConversationSchema.index({ key: 1 }, { unique: true, name: 'key' });
 // "My conversations, newest activity first".
-ConversationSchema.index({ participants: 1, lastMessageAt: -1 }, { name: 'participant_activity' });
+ConversationSchema.index({ participants: 1, lastMessageAt: -1 }, {
+  name: 'participant_activity',
+  notOnFerretDb: true, // see ParleyIndexOptions: FerretDB would refuse big groups
+} as IndexOptions);
 
 /**
  * One row per (conversation, member): the member's cursors. Kept apart from the conversation

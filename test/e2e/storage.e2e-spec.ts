@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { expectEventually } from '../support/eventually';
 import { ApiUser } from '../support/http';
@@ -109,6 +110,22 @@ describe('storage at scale (built service, real stack)', () => {
     );
     expect(shared).toContain(true);
   }, 180_000);
+
+  it('stores a group of 1,000 (the limit), which every member then finds in their list', async () => {
+    const [n1, n2] = await cluster(2);
+    const alice = await ApiUser.create(n1.url);
+    const others = Array.from({ length: 999 }, () => randomUUID());
+    const big = await alice.post('/conversations', {
+      type: 'group',
+      name: 'everyone',
+      participants: others,
+    });
+    expect(big.status).toBe(201);
+    expect(big.body.participants).toHaveLength(1000);
+    const last = await ApiUser.create(n2.url, others[998]);
+    const listed = await last.get('/conversations');
+    expect(listed.body.items.map((c: { id: string }) => c.id)).toEqual([big.body.id]);
+  }, 120_000);
 
   it('delivers to a socket as soon as it is connected, while the database is busy', async () => {
     const [n1, n2] = await cluster(2);
