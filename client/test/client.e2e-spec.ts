@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ownerOf } from '../../src/cluster/rendezvous';
 import { expectEventually } from '../../test/support/eventually';
@@ -11,6 +11,7 @@ import {
   startNode,
   stopNode,
 } from '../../test/support/node-process';
+import { runRedisServer } from '../../test/support/redis-server';
 import { Balancer, startBalancer } from '../../test/support/tcp-balancer';
 import { tokenFor } from '../../test/support/tokens';
 import { connect, type ConnectOptions, type Message, type ParleyClient } from '../src';
@@ -325,21 +326,7 @@ describe('@parley/client when its node loses Redis', () => {
   let port: number;
   const pair: NodeProcess[] = [];
   const clients: ParleyClient[] = [];
-  const runRedis = (): Promise<ChildProcess> =>
-    new Promise((resolve, reject) => {
-      const child = spawn('redis-server', [
-        '--port',
-        String(port),
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-      ]);
-      child.on('error', reject);
-      child.stdout.on('data', (d: Buffer) => {
-        if (d.toString().includes('Ready to accept connections')) resolve(child);
-      });
-    });
+  const runRedis = () => runRedisServer(port);
   beforeAll(async () => {
     port = await freePort();
     redis = await runRedis();
