@@ -50,10 +50,6 @@ export class CachedConversationRepository implements ConversationRepository {
     return new Set(conversationIds.filter((id) => mine.has(id)));
   }
 
-  findById(id: string): Promise<Conversation | null> {
-    return this.inner.findById(id);
-  }
-
   findStateById(id: string): Promise<StoredConversationState | null> {
     return this.inner.findStateById(id);
   }

@@ -81,11 +81,6 @@ export class ConversationMongoRepository implements ConversationRepository {
     return newConversationView(c);
   }
 
-  async findById(id: string): Promise<Conversation | null> {
-    const doc = await this.conversations.findById(oid(id)).lean();
-    return doc ? toConversation(doc as never) : null;
-  }
-
   async findStateById(id: string): Promise<StoredConversationState | null> {
     const doc = await this.conversations.findById(oid(id)).lean();
     return doc ? toConversationState(doc as never) : null;

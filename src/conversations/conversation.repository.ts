@@ -22,7 +22,6 @@ export interface NewConversation {
 export interface ConversationRepository {
   /** Inserts the conversation and one cursor row per participant; DuplicateKeyError on `key`. */
   create(c: NewConversation): Promise<Conversation>;
-  findById(id: string): Promise<Conversation | null>;
   /** The conversation with what only the server keeps (its actor's load). */
   findStateById(id: string): Promise<StoredConversationState | null>;
   findByKey(key: string): Promise<Conversation | null>;
