@@ -95,11 +95,12 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
     about:
       'A two-node cluster over a full database (preloaded through the driver with the ' +
       'documents Parley writes: conversations with their summaries, member rows with their ' +
-      'cursors, messages) against the same cluster over an empty one holding only the ' +
-      'conversations the operations use, in the same run; both hold those same fixtures. ' +
-      'p50 and p99 of each operation; the ceiling is the empty database’s figure, so the ' +
-      'ratio is what the data costs. The old page is reported as measured, with the ' +
-      'database CPU it costs.',
+      'cursors, messages) against another over an empty one holding only the ' +
+      'conversations the operations use; both hold those same fixtures, both run at once, ' +
+      'and every operation alternates between them in blocks of samples, so a machine that ' +
+      'gets busier during the run weighs on both alike. p50 and p99 of each operation; the ' +
+      'ceiling is the empty database’s figure, so the ratio is what the data costs. The old ' +
+      'page is reported as measured, with the database CPU it costs.',
   },
 };
 

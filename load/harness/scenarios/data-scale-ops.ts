@@ -1,359 +1,334 @@
 /**
- * D1's operations, run against one two-node cluster through its public surface only (REST
- * and Socket.IO), one at a time except the steady sends. Each operation has a warm-up that
- * is not recorded, then samples until it has enough or its time is up; every sample checks
- * its answer, and one that is refused, not answered within OP_MS or answered wrongly counts
- * as failed. An operation whose warm-up already times out is reported as one failure and not
- * sampled further (at this scale it does not work), and before each operation the
- * database and the nodes are let go quiet, so that one operation's backlog does not land on
- * the next.
+ * D1's operations, run through the public surface only (REST and Socket.IO) against two
+ * clusters at once, the empty database's and the full one's, interleaved: each operation
+ * alternates blocks of samples between the two (one operation in flight at a time, the
+ * steady sends in alternating slices), so that a machine that gets busier or quieter during
+ * the run weighs on both sides alike and the ratio stays the data's effect.
+ *
+ * Each operation has a warm-up that is not recorded, then samples until it has enough or its
+ * time is up; every sample checks its answer, and one that is refused, not answered within
+ * OP_MS or answered wrongly counts as failed. A side whose warm-up already times out is
+ * reported as one failure and not sampled further (at that scale it does not work); before
+ * each operation the nodes and the database are let go quiet.
  */
-import { io, Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { CpuMeter, databasePids } from '../cpu';
 import type { Probes } from '../dataset';
 import { pool, token } from '../processes';
+import {
+  ack,
+  client,
+  fail,
+  get,
+  newSeries,
+  OP_MS,
+  opened,
+  ready,
+  Series,
+  timed,
+  withTimeout,
+} from './data-scale-client';
 
-/** An interactive operation not answered within this long has failed its user. */
-export const OP_MS = 10_000;
-/** Opening the sockets the operations use (not measured). */
-const SETUP_MS = 60_000;
+export { OP_MS } from './data-scale-client';
+export type { Series } from './data-scale-client';
+
 /** How long after its ack a message sent right after `connect` may take to arrive live. */
 export const LIVE_MS = 5000;
+/** Samples of one side in a row before the other side's turn. */
+const BLOCK = 10;
+/** Turns each side gets at the steady sends. */
+const SEND_SLICES = 4;
 
 export type OpId =
   'connect' | 'joined' | 'sync' | 'newest' | 'old' | 'send' | 'edit' | 'read' | 'list';
 
-export interface Series {
-  times: number[];
-  failed: number;
-  firstError?: string;
-  /** Database CPU milliseconds per recorded sample over the operation's phase. */
-  dbCpuMs?: number;
-}
-
 export interface Budget {
   warmup: number;
+  /** Most samples per side and operation. */
   samples: number;
+  /** Time per side and operation (both sides together take twice this). */
   ms: number;
   sendRate: number;
   sendMs: number;
 }
 
-const newSeries = (): Series => ({ times: [], failed: 0 });
-
-function fail(s: Series | undefined, err: unknown): void {
-  if (!s) return;
-  s.failed++;
-  s.firstError ??= String(err instanceof Error ? err.message : err).slice(0, 200);
+/** One cluster with its fixtures and the sockets the operations use. */
+export interface Side {
+  label: string;
+  urls: string[];
+  probes: Probes;
+  series: Record<OpId, Series>;
 }
 
-/** Runs `fn`, recording its time (or its failure) into `s`. */
-async function timed(s: Series, fn: () => Promise<unknown>): Promise<void> {
-  const t0 = performance.now();
-  try {
-    await fn();
-    s.times.push(performance.now() - t0);
-  } catch (err) {
-    fail(s, err);
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(what)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
-
-function opened(socket: Socket, ms = OP_MS): Promise<void> {
-  return withTimeout(
-    new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', (err) => reject(err));
-    }),
-    ms,
-    'connect timed out',
-  );
-}
-
-const client = (url: string, tok: string, ms = OP_MS) =>
-  io(`${url}/chat`, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    timeout: ms,
-    auth: { token: tok },
-  });
-
-async function ack<T>(socket: Socket, event: string, payload: unknown, ms = OP_MS): Promise<T> {
-  const answer = (await socket.timeout(ms).emitWithAck(event, payload)) as {
-    ok: boolean;
-    data?: T;
-    error?: unknown;
-  };
-  if (!answer?.ok) throw new Error(`${event} refused: ${JSON.stringify(answer?.error)}`);
-  return answer.data as T;
-}
-
-/** A connected socket whose rooms are live (Parley answers a command once they are). */
-async function ready(url: string, tok: string): Promise<Socket> {
-  const socket = client(url, tok, SETUP_MS);
-  await opened(socket, SETUP_MS);
-  await ack(socket, 'sync', { cursors: {} }, SETUP_MS);
-  return socket;
-}
-
-async function get<T>(url: string, tok: string): Promise<T> {
-  const res = await fetch(url, {
-    headers: { authorization: `Bearer ${tok}` },
-    signal: AbortSignal.timeout(OP_MS),
-  });
-  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
+interface Open extends Side {
+  lastSeq: Record<string, number>;
+  tok(user: string): string;
+  /** P on node 1 and 2, the readers on node 1 and 2, X on node 2, the steady senders. */
+  p: Socket[];
+  readers: Socket[];
+  readSeq: number[];
+  x: Socket;
+  senders: Socket[];
+  sockets: Socket[];
+  /** Database CPU seconds of this side's samples in the current phase. */
+  cpu: number;
+  broken: boolean;
 }
 
 type Page = { items: { seq: number }[]; hasMore: boolean };
+type Op = (s: Open, k: number, rec: Record<string, Series>) => Promise<void>;
 
-/**
- * Measures every operation on the cluster at `urls` holding `probes`' fixtures. Sockets:
- * P and the two readers on both nodes, X (who sends to K) on node 2, K connecting to node 1
- * where nobody else is in K's conversations, the steady senders alternating.
- */
-export async function measureOps(
-  urls: string[],
-  probes: Probes,
-  budget: Budget,
-  quiet: () => Promise<void>,
-  log: (line: string) => void,
-): Promise<Record<OpId, Series>> {
-  const lastSeq = { ...probes.lastSeq };
+const node = (s: Open, i: number) => s.urls[i % s.urls.length];
+
+async function open(side: Side): Promise<Open> {
+  const { probes } = side;
   const tokens = new Map<string, string>();
-  const users = [
+  for (const u of [
     probes.p,
     probes.hub,
     probes.k,
     probes.x,
     ...probes.readers,
     ...probes.traffic.map((t) => t.senderId),
-  ];
-  for (const u of users) tokens.set(u, await token(u));
-  const tok = (u: string) => tokens.get(u)!;
-  const node = (i: number) => urls[i % urls.length];
-  const sockets: Socket[] = [];
-  const open = async (url: string, user: string) => {
-    const s = await ready(url, tok(user));
-    sockets.push(s);
-    return s;
+  ])
+    tokens.set(u, await token(u));
+  const s = {
+    ...side,
+    lastSeq: { ...probes.lastSeq },
+    tok: (u: string) => tokens.get(u)!,
+    readSeq: [0, 0],
+    sockets: [] as Socket[],
+    cpu: 0,
+    broken: false,
+  } as Open;
+  const connect = async (i: number, user: string) => {
+    const socket = await ready(node(s, i), s.tok(user));
+    s.sockets.push(socket);
+    return socket;
   };
-  const series = {} as Record<OpId, Series>;
-  const meter = new CpuMeter({ database: databasePids });
+  s.p = [await connect(0, probes.p), await connect(1, probes.p)];
+  s.readers = [await connect(0, probes.readers[0]), await connect(1, probes.readers[1])];
+  s.x = await connect(1, probes.x);
+  s.senders = [];
+  for (const [i, t] of probes.traffic.entries()) s.senders.push(await connect(i, t.senderId));
+  return s;
+}
 
-  /** Warm-up, then samples until `max` or the time budget (at least one). */
-  const phase = async (
-    ids: OpId[],
-    op: (k: number, rec: Record<string, Series>) => Promise<void>,
-    max = budget.samples,
-  ) => {
-    for (const id of ids) series[id] = newSeries();
+// Connect: K's socket on node 1, where nobody else is in K's conversations; right after its
+// `connect`, X sends into K's first conversation from node 2. "joined": until a sync of that
+// conversation is answered (Parley answers commands once the socket's rooms are live);
+// "connect": until that message arrives on K's socket as `message:new`.
+const connectOp: Op = async (s, k, rec) => {
+  const kc = s.probes.kConversations[0];
+  const t0 = performance.now();
+  const socket = client(node(s, 0), s.tok(s.probes.k));
+  const cmid = `d1-connect-${k}-${t0}`;
+  const live = new Promise<number>((resolve) =>
+    socket.on('message:new', (m: { clientMessageId?: string }) => {
+      if (m.clientMessageId === cmid) resolve(performance.now());
+    }),
+  );
+  try {
+    try {
+      await opened(socket);
+    } catch (err) {
+      fail(rec.connect, err);
+      fail(rec.joined, err);
+      return;
+    }
+    const joined = ack(socket, 'sync', { cursors: { [kc]: s.lastSeq[kc] } }).then(
+      () => void rec.joined.times.push(performance.now() - t0),
+      (err: unknown) => fail(rec.joined, err),
+    );
+    try {
+      const sent = await ack<{ seq: number }>(s.x, 'message:send', {
+        conversationId: kc,
+        content: `connect probe ${k}`,
+        clientMessageId: cmid,
+      });
+      s.lastSeq[kc] = Math.max(s.lastSeq[kc], sent.seq);
+      const at = await withTimeout(
+        live,
+        LIVE_MS,
+        'the message sent right after connect never arrived live',
+      );
+      rec.connect.times.push(at - t0);
+    } catch (err) {
+      fail(rec.connect, err);
+    }
+    await joined;
+  } finally {
+    socket.disconnect();
+  }
+};
+
+const syncOp: Op = (s, k, rec) =>
+  timed(rec.sync, async () => {
+    const cursors = Object.fromEntries(s.probes.pConversations.map((c) => [c, s.lastSeq[c]]));
+    const answer = await ack<Record<string, { messages: unknown[] }>>(s.p[k % 2], 'sync', {
+      cursors,
+    });
+    const got = Object.values(answer).reduce((n, a) => n + a.messages.length, 0);
+    if (Object.keys(answer).length !== s.probes.pConversations.length || got)
+      throw new Error(`sync answered ${Object.keys(answer).length} conversations, ${got} messages`);
+  });
+
+const messages = (s: Open, k: number, query: string) =>
+  get<Page>(`${node(s, k)}/conversations/${s.probes.long}/messages${query}`, s.tok(s.probes.p));
+
+const newestOp: Op = (s, k, rec) =>
+  timed(rec.newest, async () => {
+    const page = await messages(s, k, '');
+    if (page.items.length !== 50 || page.items[49].seq !== s.lastSeq[s.probes.long])
+      throw new Error(`the newest page ended at ${page.items.at(-1)?.seq}`);
+  });
+
+const oldOp: Op = (s, k, rec) =>
+  timed(rec.old, async () => {
+    const page = await messages(s, k, '?before=51');
+    if (page.items.length !== 50 || page.items[0].seq !== 1)
+      throw new Error(`the old page started at ${page.items[0]?.seq}`);
+  });
+
+const listOp: Op = (s, k, rec) =>
+  timed(rec.list, async () => {
+    const list = await get<{ items: unknown[] }>(
+      `${node(s, k)}/conversations?limit=50`,
+      s.tok(s.probes.hub),
+    );
+    if (list.items.length !== s.probes.hubConversations.length)
+      throw new Error(`GET /conversations listed ${list.items.length}`);
+  });
+
+const editOp: Op = (s, k, rec) =>
+  timed(rec.edit, () =>
+    ack(s.p[k % 2], 'message:edit', {
+      conversationId: s.probes.long,
+      messageId: s.probes.edits[k % s.probes.edits.length],
+      content: `edited ${k}`,
+    }),
+  );
+
+// Each reader's cursor moves one message per receipt, from 0.
+const readOp: Op = (s, k, rec) =>
+  timed(rec.read, async () => {
+    const seq = ++s.readSeq[k % 2];
+    const got = await ack<{ readSeq: number }>(s.readers[k % 2], 'read', {
+      conversationId: s.probes.long,
+      seq,
+    });
+    if (got.readSeq !== seq) throw new Error(`read ${seq} answered readSeq ${got.readSeq}`);
+  });
+
+/**
+ * Measures every operation on both sides (`sides[0]` the empty database, `sides[1]` the
+ * full one); fills each side's `series`.
+ */
+export async function measureOps(
+  sides: Side[],
+  budget: Budget,
+  quiet: () => Promise<void>,
+  log: (line: string) => void,
+): Promise<void> {
+  const meter = new CpuMeter({ database: databasePids });
+  const opened: Open[] = [];
+  /** Warm-up, then blocks of samples alternating between the sides, until `max` or the time. */
+  const phase = async (ids: OpId[], op: Op, max = budget.samples) => {
     await quiet();
-    const t0 = performance.now();
-    const warm: Record<string, Series> = Object.fromEntries(ids.map((id) => [id, newSeries()]));
-    for (let w = 0; w < budget.warmup && performance.now() - t0 < budget.ms / 4; w++) {
-      const started = performance.now();
-      await op(w, warm);
-      // Not answered in time (a wrong answer or a missed message is sampled, and counted).
-      const broken = ids.filter((id) => warm[id].failed);
-      if (broken.length && performance.now() - started >= OP_MS) {
-        for (const id of broken) fail(series[id], warm[id].firstError);
-        log(`${ids.join('+')}: failed in its warm-up (${warm[broken[0]].firstError}); not sampled`);
-        return;
+    for (const s of opened) {
+      s.cpu = 0;
+      s.broken = false;
+      for (const id of ids) s.series[id] = newSeries();
+      const warm = Object.fromEntries(ids.map((id) => [id, newSeries()]));
+      const w0 = performance.now();
+      for (let w = 0; w < budget.warmup && performance.now() - w0 < budget.ms / 4; w++) {
+        const started = performance.now();
+        await op(s, w, warm);
+        // Not answered in time (a wrong answer or a missed message is sampled, and counted).
+        const failed = ids.filter((id) => warm[id].failed);
+        if (failed.length && performance.now() - started >= OP_MS) {
+          for (const id of failed) fail(s.series[id], warm[id].firstError);
+          log(`${s.label}: ${ids.join('+')} failed in its warm-up (${warm[failed[0]].firstError})`);
+          s.broken = true;
+          break;
+        }
       }
     }
-    meter.start();
     const t1 = performance.now();
     let k = 0;
-    while (k < max && (k === 0 || performance.now() - t1 < budget.ms))
-      await op(budget.warmup + k++, series);
-    const cpu = meter.stop();
-    for (const id of ids) series[id].dbCpuMs = (cpu.cpu.database * 1000) / k;
-    const s = series[ids[0]];
+    for (let block = 0; k < max && (k === 0 || performance.now() - t1 < 2 * budget.ms); block++) {
+      const n = Math.min(BLOCK, max - k);
+      for (const s of block % 2 ? [...opened].reverse() : opened) {
+        if (s.broken) continue;
+        meter.start();
+        for (let j = 0; j < n; j++) await op(s, budget.warmup + k + j, s.series);
+        s.cpu += meter.stop().cpu.database;
+      }
+      k += n;
+    }
+    for (const s of opened)
+      for (const id of ids) s.series[id].dbCpuMs = s.broken ? NaN : (s.cpu * 1000) / k;
     log(
-      `${ids.join('+')}: ${k} samples in ${((performance.now() - t1) / 1000).toFixed(1)} s, ${s.failed} failed${s.firstError ? ` (${s.firstError})` : ''}`,
+      `${ids.join('+')}: ${k} samples a side in ${((performance.now() - t1) / 1000).toFixed(1)} s; ` +
+        opened.map((s) => `${s.label} ${s.series[ids[0]].failed} failed`).join(', '),
     );
   };
 
   try {
-    const p = [await open(node(0), probes.p), await open(node(1), probes.p)];
-    const readers = [
-      await open(node(0), probes.readers[0]),
-      await open(node(1), probes.readers[1]),
-    ];
-    const x = await open(node(1), probes.x);
-    const senders = [];
-    for (const [i, t] of probes.traffic.entries()) senders.push(await open(node(i), t.senderId));
-
-    // Connect: K's socket on node 1; right after its `connect`, X sends into K's first
-    // conversation from node 2. "joined": until a sync of that conversation is answered
-    // (Parley answers commands once the socket's rooms are live); "connect": until that
-    // message arrives on K's socket as `message:new`.
-    const kc = probes.kConversations[0];
-    await phase(['connect', 'joined'], async (k, rec) => {
-      const t0 = performance.now();
-      const socket = client(node(0), tok(probes.k));
-      const cmid = `d1-connect-${k}-${t0}`;
-      const live = new Promise<number>((resolve) =>
-        socket.on('message:new', (m: { clientMessageId?: string }) => {
-          if (m.clientMessageId === cmid) resolve(performance.now());
-        }),
-      );
-      try {
-        try {
-          await opened(socket);
-        } catch (err) {
-          fail(rec.connect, err);
-          fail(rec.joined, err);
-          return;
-        }
-        const joined = ack(socket, 'sync', { cursors: { [kc]: lastSeq[kc] } }).then(
-          () => void rec.joined.times.push(performance.now() - t0),
-          (err: unknown) => fail(rec.joined, err),
-        );
-        try {
-          const sent = await ack<{ seq: number }>(x, 'message:send', {
-            conversationId: kc,
-            content: `connect probe ${k}`,
-            clientMessageId: cmid,
-          });
-          lastSeq[kc] = Math.max(lastSeq[kc], sent.seq);
-          const at = await withTimeout(
-            live,
-            LIVE_MS,
-            'the message sent right after connect never arrived live',
-          );
-          rec.connect.times.push(at - t0);
-        } catch (err) {
-          fail(rec.connect, err);
-        }
-        await joined;
-      } finally {
-        socket.disconnect();
-      }
-    });
-
-    const cursors = () => Object.fromEntries(probes.pConversations.map((c) => [c, lastSeq[c]]));
-    await phase(['sync'], (k, rec) =>
-      timed(rec.sync, async () => {
-        const answer = await ack<Record<string, { messages: unknown[] }>>(p[k % 2], 'sync', {
-          cursors: cursors(),
-        });
-        const got = Object.values(answer).reduce((n, a) => n + a.messages.length, 0);
-        if (Object.keys(answer).length !== probes.pConversations.length || got)
-          throw new Error(
-            `sync answered ${Object.keys(answer).length} conversations, ${got} messages`,
-          );
-      }),
-    );
-
-    const messages = (k: number, query: string) =>
-      get<Page>(`${node(k)}/conversations/${probes.long}/messages${query}`, tok(probes.p));
-    await phase(['newest'], (k, rec) =>
-      timed(rec.newest, async () => {
-        const page = await messages(k, '');
-        if (page.items.length !== 50 || page.items[49].seq !== lastSeq[probes.long])
-          throw new Error(`the newest page ended at ${page.items.at(-1)?.seq}`);
-      }),
-    );
-    await phase(['old'], (k, rec) =>
-      timed(rec.old, async () => {
-        const page = await messages(k, '?before=51');
-        if (page.items.length !== 50 || page.items[0].seq !== 1)
-          throw new Error(`the old page started at ${page.items[0]?.seq}`);
-      }),
-    );
-
-    await phase(['list'], (k, rec) =>
-      timed(rec.list, async () => {
-        const list = await get<{ items: unknown[] }>(
-          `${node(k)}/conversations?limit=50`,
-          tok(probes.hub),
-        );
-        if (list.items.length !== probes.hubConversations.length)
-          throw new Error(`GET /conversations listed ${list.items.length}`);
-      }),
-    );
-
-    await phase(['edit'], (k, rec) =>
-      timed(rec.edit, () =>
-        ack(p[k % 2], 'message:edit', {
-          conversationId: probes.long,
-          messageId: probes.edits[k % probes.edits.length],
-          content: `edited ${k}`,
-        }),
-      ),
-    );
-
-    // Each reader's cursor moves one message per receipt, from 0.
-    const readSeq = [0, 0];
-    const readable = 2 * lastSeq[probes.long] - budget.warmup;
-    await phase(
-      ['read'],
-      (k, rec) =>
-        timed(rec.read, async () => {
-          const seq = ++readSeq[k % 2];
-          const got = await ack<{ readSeq: number }>(readers[k % 2], 'read', {
-            conversationId: probes.long,
-            seq,
-          });
-          if (got.readSeq !== seq) throw new Error(`read ${seq} answered readSeq ${got.readSeq}`);
-        }),
-      Math.min(budget.samples, readable),
-    );
-
+    for (const side of sides) opened.push(await open(side));
+    await phase(['connect', 'joined'], connectOp);
+    await phase(['sync'], syncOp);
+    await phase(['newest'], newestOp);
+    await phase(['old'], oldOp);
+    await phase(['list'], listOp);
+    await phase(['edit'], editOp);
+    const readable = Math.min(...opened.map((s) => 2 * s.lastSeq[s.probes.long])) - budget.warmup;
+    await phase(['read'], readOp, Math.min(budget.samples, readable));
     await quiet();
-    series.send = await steadySends(senders, probes, budget, meter);
-    log(`send: ${series.send.times.length} acknowledged, ${series.send.failed} failed`);
-    return series;
+    await steadySends(opened, budget, meter);
+    log(`send: ${opened.map((s) => `${s.label} ${s.series.send.failed} failed`).join(', ')}`);
   } finally {
-    for (const s of sockets) s.disconnect();
+    for (const s of opened) for (const socket of s.sockets) socket.disconnect();
   }
 }
 
 /**
- * Open loop: `sendRate` messages per second round-robin over the traffic conversations for
- * `sendMs`, each timed from its scheduled instant to its ack (after one unrecorded send into
- * each conversation, which loads its actor).
+ * Open loop: `sendRate` messages per second round-robin over the traffic conversations, each
+ * timed from its scheduled instant to its ack, in SEND_SLICES turns per side of `sendMs` in
+ * all (after one unrecorded send into each conversation, which loads its actor).
  */
-async function steadySends(
-  senders: Socket[],
-  probes: Probes,
-  budget: Budget,
-  meter: CpuMeter,
-): Promise<Series> {
-  const s = newSeries();
-  const send = (i: number, tag: string) =>
-    ack(senders[i % senders.length], 'message:send', {
-      conversationId: probes.traffic[i % senders.length].conversationId,
+async function steadySends(sides: Open[], budget: Budget, meter: CpuMeter): Promise<void> {
+  const send = (s: Open, i: number, tag: string) =>
+    ack(s.senders[i % s.senders.length], 'message:send', {
+      conversationId: s.probes.traffic[i % s.senders.length].conversationId,
       content: `steady ${tag} ${i}`,
       clientMessageId: `d1-${tag}-${i}-${Date.now()}`,
     });
-  await pool(senders.length, 4, (i) => send(i, 'warm').catch(() => undefined));
-  const total = Math.round((budget.sendRate * budget.sendMs) / 1000);
-  const pending: Promise<void>[] = [];
-  meter.start();
-  const start = performance.now();
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / budget.sendRate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    pending.push(
-      send(i, 'steady').then(
-        () => void s.times.push(performance.now() - due),
-        (err: unknown) => fail(s, err),
-      ),
-    );
+  for (const s of sides) {
+    s.series.send = newSeries();
+    s.cpu = 0;
+    await pool(s.senders.length, 4, (i) => send(s, i, 'warm').catch(() => undefined));
   }
-  await Promise.all(pending);
-  s.dbCpuMs = (meter.stop().cpu.database * 1000) / total;
-  return s;
+  const perSlice = Math.round((budget.sendRate * budget.sendMs) / 1000 / SEND_SLICES);
+  for (let slice = 0; slice < SEND_SLICES; slice++)
+    for (const s of slice % 2 ? [...sides].reverse() : sides) {
+      const pending: Promise<void>[] = [];
+      meter.start();
+      const start = performance.now();
+      for (let j = 0; j < perSlice; j++) {
+        const i = slice * perSlice + j;
+        const due = start + (j * 1000) / budget.sendRate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        pending.push(
+          send(s, i, 'steady').then(
+            () => void s.series.send.times.push(performance.now() - due),
+            (err: unknown) => fail(s.series.send, err),
+          ),
+        );
+      }
+      await Promise.all(pending);
+      s.cpu += meter.stop().cpu.database;
+    }
+  for (const s of sides) s.series.send.dbCpuMs = (s.cpu * 1000) / (perSlice * SEND_SLICES);
 }

@@ -1,9 +1,10 @@
 /**
  * D1 data scale (issue 11): the same operations on a two-node cluster over an empty database
- * (only the fixtures the operations use) and over a full one (the fixtures inside a million
- * messages, ten thousand conversations, fifty thousand users: quick runs a tenth), each
- * preloaded through the driver with the documents Parley would have written. The ratio of
- * full to empty is the result.
+ * (only the fixtures the operations use) and on another over a full one (the fixtures inside
+ * a million messages, ten thousand conversations, fifty thousand users: quick runs a tenth),
+ * each preloaded through the driver with the documents Parley would have written; both run
+ * at once and the operations alternate between them. The ratio of full to empty is the
+ * result.
  */
 import { randomUUID } from 'node:crypto';
 import { mongo } from 'mongoose';
@@ -14,8 +15,8 @@ import { fillerPlans, fixtures, fixtureSizes } from '../dataset-plan';
 import { preload } from '../preload';
 import { ScenarioOutput } from '../results';
 import { Context, settle } from './context';
-import { Budget, LIVE_MS, measureOps, OP_MS, OpId } from './data-scale-ops';
-import { cpuNote, d1Chart, d1Rows, Measured, OPS, PreloadFigures } from './data-scale-rows';
+import { Budget, LIVE_MS, measureOps, OP_MS, OpId, Side } from './data-scale-ops';
+import { cpuNote, d1Chart, d1Rows, OPS, PreloadFigures } from './data-scale-rows';
 
 const BATCH = 2000;
 const INFLIGHT = 3;
@@ -24,19 +25,19 @@ const QUIET_MS = 20_000;
 
 const log = (line: string) => console.error(`bench: D1 ${line}`);
 
-interface OnDatabase {
-  series: Measured;
+interface Prepared {
+  side: Side;
   preload: PreloadFigures;
   biggest: number;
   fixture: DatasetSizes;
 }
 
-async function onDatabase(
+/** Preloads the fixtures (and with `sizes`, the filler around them) into `cluster`'s database. */
+async function prepare(
   cluster: Cluster,
   label: string,
   sizes: DatasetSizes | null,
-  budget: Budget,
-): Promise<OnDatabase> {
+): Promise<Prepared> {
   const client = await mongo.MongoClient.connect(cluster.mongoUrl!);
   try {
     const now = Date.now();
@@ -75,18 +76,13 @@ async function onDatabase(
     log(
       `${label}: ${stats.messages} messages, ${stats.conversations} conversations, ${stats.members} memberships in ${(stats.ms / 1000).toFixed(1)} s`,
     );
-    const series = await measureOps(
-      cluster.servers.map((s) => s.url),
-      probes,
-      budget,
-      async () => {
-        const waited = await settle(cluster, QUIET_MS);
-        if (waited > 1000) log(`${label}: waited ${(waited / 1000).toFixed(1)} s for quiet`);
-      },
-      (line) => log(`${label}: ${line}`),
-    );
     return {
-      series,
+      side: {
+        label,
+        urls: cluster.servers.map((s) => s.url),
+        probes,
+        series: {} as Side['series'],
+      },
       preload: { ...stats, users, batch: BATCH, inflight: INFLIGHT },
       biggest,
       fixture,
@@ -106,39 +102,57 @@ export async function dataScaleScenario(ctx: Context): Promise<ScenarioOutput> {
     sendRate: s.d1SendRate,
     sendMs: s.d1SendMs,
   };
-  const empty = await ctx.scoped(
+  // Both clusters run at once, so that the operations can alternate between them.
+  const [empty, full] = await ctx.scoped(
     'd1-empty',
     () => parleyCluster(2, `${ctx.runId}d1e`),
-    (c) => onDatabase(c, 'empty', null, budget),
-  );
-  const full = await ctx.scoped(
-    'd1-full',
-    () => parleyCluster(2, `${ctx.runId}d1f`),
-    (c) => onDatabase(c, 'full', s.d1, budget),
+    (emptyCluster) =>
+      ctx.scoped(
+        'd1-full',
+        () => parleyCluster(2, `${ctx.runId}d1f`),
+        async (fullCluster) => {
+          const both = [await prepare(emptyCluster, 'empty', null)];
+          both.push(await prepare(fullCluster, 'full', s.d1));
+          const servers = [...emptyCluster.servers, ...fullCluster.servers];
+          await measureOps(
+            both.map((b) => b.side),
+            budget,
+            async () => {
+              const waited = await settle({ ...fullCluster, servers }, QUIET_MS);
+              if (waited > 1000) log(`waited ${(waited / 1000).toFixed(1)} s for quiet`);
+            },
+            log,
+          );
+          return both;
+        },
+      ),
   );
   const f = empty.fixture;
   const p = full.preload;
+  const [e, u] = [empty.side.series, full.side.series];
   const notes = [
     `Full database (${describeDatabase()}): ${p.messages.toLocaleString('en-US')} messages in ` +
       `${p.conversations.toLocaleString('en-US')} conversations (60 % private, groups of 3 to 63 ` +
       `members, most small; messages per conversation log-normal, the biggest ${full.biggest.toLocaleString('en-US')}), ` +
       `${p.users.toLocaleString('en-US')} users, ${p.members.toLocaleString('en-US')} memberships, ` +
-      `preloaded in ${(p.ms / 1000).toFixed(0)} s while the cluster ran. The empty database holds only ` +
+      `preloaded in ${(p.ms / 1000).toFixed(0)} s while its cluster ran. The empty database holds only ` +
       `the fixtures the operations use, which the full one holds too: ${f.conversations} ` +
       `conversations, ${f.messages.toLocaleString('en-US')} messages, ${f.users} users.`,
-    'Each operation, one at a time on alternating nodes (the sends open-loop at ' +
-      `${s.d1SendRate} msg/s for ${s.d1SendMs / 1000} s, timed from their scheduled instant): ` +
-      `${s.d1Warmup} unrecorded first, then up to ${s.d1Samples} samples or ${s.d1BudgetMs / 1000} s. ` +
+    'Both clusters run at once and each operation alternates between them in blocks of ' +
+      'samples, one operation at a time on alternating nodes (the sends open-loop at ' +
+      `${s.d1SendRate} msg/s for ${s.d1SendMs / 1000} s a side in four turns, timed from their ` +
+      `scheduled instant): ${s.d1Warmup} unrecorded first, then up to ${s.d1Samples} samples ` +
+      `or ${s.d1BudgetMs / 1000} s a side. ` +
       `An operation not answered within ${OP_MS / 1000} s counts as failed; one whose warm-up ` +
       'already was not answered in time is reported as that one failure. ' +
       '"connect": until a message that another member sends from the other node right after ' +
       `the client saw \`connect\` arrives as \`message:new\` (one that does not within ${LIVE_MS / 1000} s of ` +
       'its ack counts as failed); "joined": until a `sync` sent right after `connect` is answered.',
-    cpuNote(full.series, empty.series),
+    cpuNote(u, e),
   ];
   for (const [label, m] of [
-    ['full', full.series],
-    ['empty', empty.series],
+    ['full', u],
+    ['empty', e],
   ] as const)
     for (const op of OPS) {
       const series = m[op.id as OpId];
@@ -148,8 +162,8 @@ export async function dataScaleScenario(ctx: Context): Promise<ScenarioOutput> {
         );
     }
   return {
-    rows: d1Rows(full.series, empty.series, full.preload),
-    charts: [d1Chart(full.series, empty.series)],
+    rows: d1Rows(u, e, full.preload),
+    charts: [d1Chart(u, e)],
     notes,
   };
 }
