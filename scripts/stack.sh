@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local "real stack" without Docker: Redis, PostgreSQL, FerretDB on it (MongoDB
-# wire protocol), Kafka (KRaft) and S3Proxy as background processes on 127.0.0.1.
+# wire protocol), Kafka (KRaft), S3Proxy and OpenSearch as background processes on 127.0.0.1.
 #
 #   scripts/stack.sh up            install what is missing, start all, write .stack/env
 #   scripts/stack.sh down          stop all (data in .stack/data is kept)
@@ -8,11 +8,12 @@
 #   scripts/stack.sh start SVC     start one service and wait until it answers
 #   scripts/stack.sh stop SVC      stop one service
 #   scripts/stack.sh status        one line per service (exit 1 when any is down)
-# SVC is redis | pg | mongo | kafka | s3 (mongo is FerretDB; starting it starts pg,
+# SVC is redis | pg | mongo | kafka | s3 | search (mongo is FerretDB; starting it starts pg,
 # its backend, when that is down; stopping it leaves pg running).
 #
 # Ports (env): PARLEY_REDIS_PORT=16379 PARLEY_PG_PORT=15432 PARLEY_MONGO_PORT=27018
-# PARLEY_KAFKA_PORT=19092 PARLEY_KAFKA_CONTROLLER_PORT=19093 PARLEY_S3_PORT=19000.
+# PARLEY_KAFKA_PORT=19092 PARLEY_KAFKA_CONTROLLER_PORT=19093 PARLEY_S3_PORT=19000
+# PARLEY_SEARCH_PORT=19200 (PARLEY_SEARCH_TRANSPORT_PORT: its port + 100).
 # Downloads and builds are cached in ${PARLEY_CACHE_DIR:-~/.cache/parley}; runtime
 # state (pid files, logs, data, env) lives in .stack/ at the project root.
 set -euo pipefail
@@ -46,6 +47,7 @@ is_installed() {
     mongo) [[ -x $FERRETDB_BIN ]] ;;
     kafka) [[ -f $KAFKA_DIR/.libs-complete && -f $(kafka_admin_classes)/KafkaAdmin.class ]] ;;
     s3) [[ -f $S3PROXY_JAR ]] ;;
+    search) [[ -f $SEARCH_DIR/.complete ]] ;;
   esac
 }
 
@@ -65,7 +67,7 @@ install_missing() {
   for job in apt mongo maven; do
     case $job in
       apt) members=(redis pg) ;;
-      maven) members=(kafka s3) ;;
+      maven) members=(kafka s3 search) ;;
       *) members=("$job") ;;
     esac
     local todo=()
@@ -109,6 +111,7 @@ S3_BUCKET=$S3_BUCKET
 S3_REGION=$S3_REGION
 S3_ACCESS_KEY_ID=$S3_ACCESS_KEY_ID
 S3_SECRET_ACCESS_KEY=$S3_SECRET_ACCESS_KEY
+SEARCH_URL=http://127.0.0.1:$PARLEY_SEARCH_PORT
 AUTH_JWT_SECRET=$(jwt_secret)
 ENV
   mv "$tmp" "$STACK/env"
@@ -140,7 +143,7 @@ cmd_reset() {
   for svc in "${SERVICES[@]}"; do
     if declare -F "${svc}_reset" >/dev/null; then "${svc}_reset"; fi
   done
-  rm -rf "$DATA" "$STACK/kafka" "$STACK/s3" "$STACK/run"
+  rm -rf "$DATA" "$STACK/kafka" "$STACK/s3" "$STACK/search" "$STACK/run"
   say "deleted .stack/data"
 }
 

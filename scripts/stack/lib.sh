@@ -19,10 +19,14 @@ PARLEY_MONGO_PORT=${PARLEY_MONGO_PORT:-27018}
 PARLEY_KAFKA_PORT=${PARLEY_KAFKA_PORT:-19092}
 PARLEY_KAFKA_CONTROLLER_PORT=${PARLEY_KAFKA_CONTROLLER_PORT:-19093}
 PARLEY_S3_PORT=${PARLEY_S3_PORT:-19000}
+PARLEY_SEARCH_PORT=${PARLEY_SEARCH_PORT:-19200}
+# OpenSearch's node-to-node transport (unused by a single node, but always bound).
+PARLEY_SEARCH_TRANSPORT_PORT=${PARLEY_SEARCH_TRANSPORT_PORT:-$((PARLEY_SEARCH_PORT + 100))}
 
 FERRETDB_VERSION=v1.24.2
 KAFKA_VERSION=4.4.0
 S3PROXY_VERSION=4.1.0
+OPENSEARCH_VERSION=2.19.6
 
 # Fixed development credentials for the local S3 server (never used outside loopback).
 S3_ACCESS_KEY_ID=${PARLEY_S3_ACCESS_KEY_ID:-parley-dev}
@@ -32,7 +36,7 @@ S3_REGION=us-east-1
 
 # Started in this order, stopped in reverse: PostgreSQL before FerretDB (its backend),
 # so `stack.sh stop mongo` stops FerretDB alone.
-SERVICES=(redis pg mongo kafka s3)
+SERVICES=(redis pg mongo kafka s3 search)
 
 # ---- output ------------------------------------------------------------------
 say() { printf 'stack: %s\n' "$*"; }
@@ -53,7 +57,7 @@ java_major() {
 }
 
 need_java17() {
-  need_tool java "to run Kafka and S3Proxy (JDK 17 or newer)"
+  need_tool java "to run Kafka, S3Proxy and OpenSearch (JDK 17 or newer)"
   local major
   major=$(java_major java)
   [[ ${major:-0} -ge 17 ]] || die "java 17 or newer is required (found '${major:-unknown}')"

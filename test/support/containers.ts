@@ -13,7 +13,7 @@ export async function startContainers(): Promise<Record<string, string> | undefi
     return undefined;
   }
   const { GenericContainer, Wait } = tc;
-  const [redis, mongo, kafka, s3] = await Promise.all([
+  const [redis, mongo, kafka, s3, search] = await Promise.all([
     new GenericContainer('redis:7.4')
       .withCommand(['redis-server', '--maxmemory-policy', 'noeviction'])
       .withExposedPorts(6379)
@@ -45,6 +45,16 @@ export async function startContainers(): Promise<Record<string, string> | undefi
       })
       .withExposedPorts(80)
       .start(),
+    new GenericContainer('opensearchproject/opensearch:2.19.6')
+      .withEnvironment({
+        'discovery.type': 'single-node',
+        DISABLE_SECURITY_PLUGIN: 'true',
+        DISABLE_INSTALL_DEMO_CONFIG: 'true',
+        OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m',
+      })
+      .withExposedPorts(9200)
+      .withWaitStrategy(Wait.forHttp('/_cluster/health?wait_for_status=yellow', 9200))
+      .start(),
   ]);
   await mongo.exec([
     'mongosh',
@@ -61,6 +71,7 @@ export async function startContainers(): Promise<Record<string, string> | undefi
     S3_REGION: 'us-east-1',
     S3_ACCESS_KEY_ID: 'parley-dev',
     S3_SECRET_ACCESS_KEY: 'parley-dev-secret-key-0123456789',
+    SEARCH_URL: `http://${search.getHost()}:${search.getMappedPort(9200)}`,
     AUTH_JWT_SECRET: randomBytes(24).toString('hex'),
   };
 }

@@ -13,6 +13,7 @@ export const SERVICE_VARS = [
   'S3_BUCKET',
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
+  'SEARCH_URL',
   'AUTH_JWT_SECRET',
 ] as const;
 
