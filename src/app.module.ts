@@ -15,6 +15,7 @@ import { LoggerModule } from './infra/logger.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MessagesModule } from './messages/messages.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { SearchHttpModule } from './search/search-http.module';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,7 @@ export class AppModule {
         AttachmentsModule,
         RealtimeModule,
         JobsModule,
+        SearchHttpModule,
         DemoModule.forRoot(config),
       ],
     };

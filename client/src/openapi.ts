@@ -65,6 +65,22 @@ export interface paths {
     patch: operations['MessagesController_edit'];
     trace?: never;
   };
+  '/search': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['SearchController_find'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -219,6 +235,13 @@ export interface components {
       status: number;
       title: string;
       type: string;
+    };
+    SearchPage: {
+      items: {
+        highlight: string;
+        message: components['schemas']['Message'];
+      }[];
+      nextCursor: string | null;
     };
     SendMessageDto: {
       attachmentIds?: string[];
@@ -546,6 +569,44 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Message'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  SearchController_find: {
+    parameters: {
+      query: {
+        after?: string;
+        before?: string;
+        conversationId?: string;
+        cursor?: string;
+        from?: string;
+        has?: 'attachment' | 'link';
+        limit?: number;
+        q: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ok */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SearchPage'];
         };
       };
       /** @description an error (RFC 9457 problem) */

@@ -6,6 +6,7 @@ import type {
 } from '../conversations/conversations.service';
 import type { Message } from '../messages/message.types';
 import type { Json } from '../realtime/events';
+import type { SearchResult } from '../search/search.service';
 import type { Problem } from './problem';
 import {
   conversationDetailsView,
@@ -13,6 +14,7 @@ import {
   conversationView,
   messageView,
   problemView,
+  searchPageView,
 } from './openapi-views';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -31,6 +33,7 @@ const exact: Record<string, true> = {
   >,
   details: true satisfies Same<z.output<typeof conversationDetailsView>, Json<ConversationDetails>>,
   problem: true satisfies Same<z.output<typeof problemView>, Problem>,
+  search: true satisfies Same<z.output<typeof searchPageView>, Json<SearchResult>>,
 };
 
 describe('OpenAPI views', () => {
@@ -41,6 +44,7 @@ describe('OpenAPI views', () => {
       'listItem',
       'details',
       'problem',
+      'search',
     ]);
   });
 

@@ -89,6 +89,17 @@ export const messagePageView = z.strictObject({
   hasMore: z.boolean(),
 });
 
+export const searchPageView = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      message: messageView,
+      /** The content, HTML-escaped, with the matched words in `<mark>`. */
+      highlight: z.string(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
 export const errorCodeView = z.enum([
   'validation_failed',
   'unauthorized',
@@ -116,6 +127,7 @@ const views = {
   ConversationListItem: conversationListItemView,
   ConversationDetails: conversationDetailsView,
   ConversationPage: conversationPageView,
+  SearchPage: searchPageView,
   Problem: problemView,
   ErrorCode: errorCodeView,
 } as const;
@@ -132,6 +144,7 @@ export const routeAnswers: Record<string, Partial<Record<'200' | '201', ViewName
   'post /conversations/{id}/messages': { '201': 'Message', '200': 'Message' },
   'patch /conversations/{id}/messages/{messageId}': { '200': 'Message' },
   'delete /conversations/{id}/messages/{messageId}': { '200': 'Message' },
+  'get /search': { '200': 'SearchPage' },
 };
 
 const ref = (name: ViewName) => ({ $ref: `#/components/schemas/${name}` });

@@ -44,6 +44,16 @@ export class AppConfig {
     publishTimeoutMs: number;
   };
   readonly workers: { enabled: boolean; deliveryConcurrency: number; deliveryAttempts: number };
+  /** Message search; `url` unset: search is off (answers `unavailable`, nothing indexed). */
+  readonly search: {
+    url?: string;
+    auth?: { username: string; password: string };
+    alias: string;
+    shards: number;
+    replicas: number;
+    batchSize: number;
+    timeoutMs: number;
+  };
 
   constructor(env: Env) {
     this.env = env.NODE_ENV;
@@ -101,6 +111,18 @@ export class AppConfig {
       enabled: env.WORKERS_ENABLED,
       deliveryConcurrency: env.DELIVERY_CONCURRENCY,
       deliveryAttempts: env.DELIVERY_ATTEMPTS,
+    };
+    this.search = {
+      url: env.SEARCH_URL,
+      auth:
+        env.SEARCH_USERNAME && env.SEARCH_PASSWORD
+          ? { username: env.SEARCH_USERNAME, password: env.SEARCH_PASSWORD }
+          : undefined,
+      alias: env.SEARCH_INDEX,
+      shards: env.SEARCH_INDEX_SHARDS,
+      replicas: env.SEARCH_INDEX_REPLICAS,
+      batchSize: env.SEARCH_INDEX_BATCH,
+      timeoutMs: env.SEARCH_TIMEOUT_MS,
     };
   }
 }

@@ -111,6 +111,20 @@ export const envSchema = z
     KAFKA_PUBLISH_TIMEOUT_MS: int(500, 600_000).default(15_000),
     DELIVERY_CONCURRENCY: int(1, 1000).default(8),
     DELIVERY_ATTEMPTS: int(1, 100).default(8),
+    // Message search (src/search): an OpenSearch cluster. Unset, search answers `unavailable`
+    // and nothing is indexed.
+    SEARCH_URL: url(/^https?:$/).optional(),
+    SEARCH_USERNAME: z.string().min(1).optional(),
+    SEARCH_PASSWORD: z.string().min(1).optional(),
+    // The alias queries and writes go through; its index is `<alias>-v<mapping version>`.
+    SEARCH_INDEX: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 characters of a-z 0-9 . _ -')
+      .default('parley-messages'),
+    SEARCH_INDEX_SHARDS: int(1, 64).default(1),
+    SEARCH_INDEX_REPLICAS: int(0, 8).default(0),
+    SEARCH_INDEX_BATCH: int(1, 5000).default(500),
+    SEARCH_TIMEOUT_MS: int(100, 120_000).default(5000),
   })
   .superRefine((env, ctx) => {
     if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
@@ -132,6 +146,13 @@ export const envSchema = z
         code: 'custom',
         path: [env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'],
         message: 'must be set together with its pair (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY)',
+      });
+    }
+    if (!!env.SEARCH_USERNAME !== !!env.SEARCH_PASSWORD) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.SEARCH_USERNAME ? 'SEARCH_PASSWORD' : 'SEARCH_USERNAME'],
+        message: 'must be set together with its pair (SEARCH_USERNAME, SEARCH_PASSWORD)',
       });
     }
     // A node whose entry expires between two of its own beats would flap in and out.

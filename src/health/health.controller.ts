@@ -21,7 +21,7 @@ export class HealthController {
   async all(@Res({ passthrough: true }) reply: FastifyReply) {
     const report = await this.health.check();
     reply.status(report.status === 'ok' ? 200 : 503);
-    return report;
+    return { status: report.status, checks: report.checks };
   }
 
   /** The process is alive (its event loop answers). */
@@ -34,7 +34,7 @@ export class HealthController {
   @Get('health/ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const report = await this.health.check();
-    const ready = report.status === 'ok' && this.node.current === 'serving';
+    const ready = report.serving && this.node.current === 'serving';
     reply.status(ready ? 200 : 503);
     return { status: ready ? 'ok' : 'error', node: this.node.current, checks: report.checks };
   }

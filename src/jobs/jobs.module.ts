@@ -19,6 +19,8 @@ import { DeliveryWorker } from './delivery-worker';
 import { RedisNotificationLedger } from './notification-ledger';
 import { RedisPresenceStore } from '../presence/presence.redis-store';
 import { PRESENCE_READER, PresenceReader } from './presence-reader';
+import { SearchModule } from '../search/search.module';
+import { SearchQueue } from '../search/search-queue';
 
 /**
  * Asynchronous work of this process: the outbox relay (RELAY_ENABLED) and the BullMQ delivery
@@ -28,6 +30,7 @@ import { PRESENCE_READER, PresenceReader } from './presence-reader';
  * live set that owns conversations).
  */
 @Module({
+  imports: [SearchModule],
   providers: [
     {
       provide: PRESENCE_READER,
@@ -77,6 +80,7 @@ import { PRESENCE_READER, PresenceReader } from './presence-reader';
         DeliveryQueue,
         LOGGER,
         MetricsService,
+        SearchQueue,
       ],
       useFactory: (
         config: AppConfig,
@@ -87,6 +91,7 @@ import { PRESENCE_READER, PresenceReader } from './presence-reader';
         queue: DeliveryQueue,
         logger: Logger,
         metrics: MetricsService,
+        search: SearchQueue,
       ) => {
         const log = logger.child({ module: 'outbox-relay' });
         const lease = new RedisLease(
@@ -102,7 +107,13 @@ import { PRESENCE_READER, PresenceReader } from './presence-reader';
             store: new OutboxStore(outbox),
             verifier: new MongoChangeVerifier(mongo),
             publisher,
-            sink: queue,
+            // Delivery first: a failure of either fails the round, which retries both.
+            sink: {
+              published: async (events) => {
+                await queue.published(events);
+                await search.published(events);
+              },
+            },
             lease,
             metrics: new RelayMetrics(metrics.registry),
             logger: log,

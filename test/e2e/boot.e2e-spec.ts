@@ -14,6 +14,7 @@ describe('the built service as a process', () => {
           redis: { status: 'up' },
           kafka: { status: 'up' },
           s3: { status: 'up' },
+          search: { status: 'up' },
         },
       });
 

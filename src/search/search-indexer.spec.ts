@@ -1,0 +1,90 @@
+import { Registry } from 'prom-client';
+import type { Message } from '../messages/message.types';
+import type { MessageSource } from './message-source';
+import type { SearchDoc, SearchIndex, SearchRemoval } from './search-index';
+import { SearchIndexer } from './search-indexer';
+
+const message = (id: string, over: Partial<Message> = {}): Message => ({
+  id,
+  conversationId: 'c'.repeat(24),
+  seq: 1,
+  senderId: 'u1',
+  content: `text of ${id}`,
+  attachments: [],
+  parentId: null,
+  replyCount: 0,
+  reactions: [],
+  createdAt: new Date(1000),
+  updatedAt: new Date(2000),
+  editedAt: null,
+  deletedAt: null,
+  deliveredTo: [],
+  readBy: [],
+  clientMessageId: id,
+  ...over,
+});
+
+/** The index's versioning rule in memory: a write at a lower version than stored is skipped. */
+class VersionedIndex implements Pick<SearchIndex, 'ensureIndex' | 'write' | 'removeConversation'> {
+  readonly docs = new Map<string, { version: number; doc?: SearchDoc }>();
+  purged: string[] = [];
+  ensureIndex = () => Promise.resolve();
+  write(upserts: readonly SearchDoc[], removals: readonly SearchRemoval[]) {
+    for (const d of upserts) this.apply(d.id, d.version, d);
+    for (const r of removals) this.apply(r.id, r.version);
+    return Promise.resolve();
+  }
+  removeConversation(id: string) {
+    this.purged.push(id);
+    return Promise.resolve();
+  }
+  private apply(id: string, version: number, doc?: SearchDoc) {
+    if ((this.docs.get(id)?.version ?? 0) <= version) this.docs.set(id, { version, doc });
+  }
+}
+
+function setup(stored: Message[], live = ['c'.repeat(24)]) {
+  const db = new Map(stored.map((m) => [m.id, m]));
+  const source: MessageSource = {
+    messages: (ids) => Promise.resolve(ids.flatMap((id) => (db.has(id) ? [db.get(id)!] : []))),
+    liveConversations: (ids) => Promise.resolve(new Set(ids.filter((id) => live.includes(id)))),
+  };
+  const index = new VersionedIndex();
+  const indexer = new SearchIndexer(source, index as unknown as SearchIndex, new Registry());
+  return { db, index, indexer };
+}
+
+const job = (...ids: string[]) => ({
+  messages: ids.map((messageId) => ({ conversationId: 'c'.repeat(24), messageId })),
+  conversations: [],
+});
+
+describe('SearchIndexer', () => {
+  it('indexes what is stored now, whatever the job saw: repeats and late jobs converge', async () => {
+    const { db, index, indexer } = setup([message('m1')]);
+    await indexer.process(job('m1'));
+    db.set('m1', message('m1', { content: 'edited', updatedAt: new Date(3000) }));
+    await indexer.process(job('m1'));
+    await indexer.process(job('m1')); // the first job again, late: reads the edit too
+    expect(index.docs.get('m1')).toMatchObject({ version: 3000, doc: { content: 'edited' } });
+  });
+
+  it('removes deleted messages and those of a deleted conversation; skips unstored ones', async () => {
+    const { index, indexer } = setup(
+      [
+        message('m1', { deletedAt: new Date(4000), updatedAt: new Date(4000), content: null }),
+        message('m2', { conversationId: 'd'.repeat(24) }),
+      ],
+      ['c'.repeat(24)],
+    );
+    const result = await indexer.process({
+      ...job('m1', 'm2', 'never-stored'),
+      conversations: ['e'.repeat(24)],
+    });
+    expect(result).toEqual({ upserted: 0, removed: 2 });
+    expect(index.docs.get('m1')).toEqual({ version: 4000, doc: undefined });
+    expect(index.docs.get('m2')?.doc).toBeUndefined();
+    expect(index.docs.has('never-stored')).toBe(false);
+    expect(index.purged).toEqual(['e'.repeat(24)]);
+  });
+});
