@@ -33,6 +33,38 @@ export interface paths {
     patch: operations['ConversationsController_update'];
     trace?: never;
   };
+  '/conversations/{id}/attachments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['AttachmentsController_presign'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/conversations/{id}/attachments/{attachmentId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['AttachmentsController_download'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/conversations/{id}/messages': {
     parameters: {
       query?: never;
@@ -69,6 +101,43 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    Attachment: {
+      conversationId: string;
+      /** Format: date-time */
+      createdAt: string;
+      fileName: string;
+      fileSize: number;
+      fileType: string;
+      height: number | null;
+      id: string;
+      messageId: string | null;
+      /** @enum {string} */
+      status: 'pending' | 'uploaded' | 'attached' | 'deleted';
+      uploaderId: string;
+      width: number | null;
+    };
+    AttachmentDownload: {
+      attachment: components['schemas']['Attachment'];
+      download: {
+        /** Format: date-time */
+        expiresAt: string;
+        thumbnailUrl?: string;
+        url: string;
+      };
+    };
+    AttachmentPresign: {
+      attachment: components['schemas']['Attachment'];
+      upload: {
+        /** Format: date-time */
+        expiresAt: string;
+        fields: {
+          [key: string]: string;
+        };
+        /** @enum {string} */
+        method: 'POST';
+        url: string;
+      };
+    };
     Conversation: {
       admins: string[];
       /** Format: date-time */
@@ -179,7 +248,9 @@ export interface components {
         fileName: string;
         fileSize: number;
         fileType: string;
+        height?: number;
         id: string;
+        width?: number;
       }[];
       clientMessageId: string;
       content: string | null;
@@ -208,6 +279,11 @@ export interface components {
     MessagePage: {
       hasMore: boolean;
       items: components['schemas']['Message'][];
+    };
+    PresignAttachmentDto: {
+      fileName: string;
+      fileSize: number;
+      fileType: string;
     };
     Problem: {
       code: components['schemas']['ErrorCode'];
@@ -398,6 +474,73 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Conversation'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  AttachmentsController_presign: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PresignAttachmentDto'];
+      };
+    };
+    responses: {
+      /** @description created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AttachmentPresign'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  AttachmentsController_download: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        attachmentId: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ok */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AttachmentDownload'];
         };
       };
       /** @description an error (RFC 9457 problem) */

@@ -46,7 +46,7 @@ export class CommandHandler {
           senderId: c.userId,
           content: c.input.content,
           clientMessageId: c.input.clientMessageId,
-          attachments: [],
+          attachments: c.input.attachments ?? [],
           parentId: c.input.parentId ?? null,
         });
       case 'message:edit':

@@ -1,5 +1,5 @@
 import type { Conversation } from '../conversations/conversation.types';
-import type { Message } from '../messages/message.types';
+import type { AttachmentRef, Message } from '../messages/message.types';
 import type { Cursors, ReceiptType } from '../receipts/receipt-state';
 import type { SendResult } from './conversation-actor';
 
@@ -8,6 +8,8 @@ export interface SendInput {
   content: string;
   clientMessageId?: string;
   parentId?: string;
+  /** Verified and claimed by AttachmentsService before the send is dispatched. */
+  attachments?: AttachmentRef[];
 }
 
 export interface ConversationChanges {

@@ -4,10 +4,13 @@ import type {
   ConversationDetails,
   ConversationListItem,
 } from '../conversations/conversations.service';
+import type { DownloadAnswer, PresignAnswer } from '../attachments/attachments.service';
 import type { Message } from '../messages/message.types';
 import type { Json } from '../realtime/events';
 import type { Problem } from './problem';
 import {
+  attachmentDownloadView,
+  attachmentPresignView,
   conversationDetailsView,
   conversationListItemView,
   conversationView,
@@ -31,6 +34,8 @@ const exact: Record<string, true> = {
   >,
   details: true satisfies Same<z.output<typeof conversationDetailsView>, Json<ConversationDetails>>,
   problem: true satisfies Same<z.output<typeof problemView>, Problem>,
+  presign: true satisfies Same<z.output<typeof attachmentPresignView>, Json<PresignAnswer>>,
+  download: true satisfies Same<z.output<typeof attachmentDownloadView>, Json<DownloadAnswer>>,
 };
 
 describe('OpenAPI views', () => {
@@ -41,6 +46,8 @@ describe('OpenAPI views', () => {
       'listItem',
       'details',
       'problem',
+      'presign',
+      'download',
     ]);
   });
 

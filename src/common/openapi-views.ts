@@ -23,6 +23,8 @@ export const attachmentRefView = z.strictObject({
   fileName: z.string(),
   fileType: z.string(),
   fileSize: count,
+  width: count.optional(),
+  height: count.optional(),
 });
 
 export const reactionView = z.strictObject({
@@ -89,6 +91,40 @@ export const messagePageView = z.strictObject({
   hasMore: z.boolean(),
 });
 
+/** An attachment's metadata (never a storage key or URL). */
+export const attachmentView = z.strictObject({
+  id,
+  conversationId: id,
+  uploaderId: uuid,
+  messageId: id.nullable(),
+  fileName: z.string(),
+  fileType: z.string(),
+  fileSize: count,
+  status: z.enum(['pending', 'uploaded', 'attached', 'deleted']),
+  width: count.nullable(),
+  height: count.nullable(),
+  createdAt: isoDate,
+});
+/** A presigned POST: send every field, then the file as the last part, named `file`. */
+export const attachmentPresignView = z.strictObject({
+  attachment: attachmentView,
+  upload: z.strictObject({
+    method: z.literal('POST'),
+    url: z.string(),
+    fields: z.record(z.string(), z.string()),
+    expiresAt: isoDate,
+  }),
+});
+/** Presigned GETs that live at most 5 minutes. */
+export const attachmentDownloadView = z.strictObject({
+  attachment: attachmentView,
+  download: z.strictObject({
+    url: z.string(),
+    expiresAt: isoDate,
+    thumbnailUrl: z.string().optional(),
+  }),
+});
+
 export const errorCodeView = z.enum([
   'validation_failed',
   'unauthorized',
@@ -116,6 +152,9 @@ const views = {
   ConversationListItem: conversationListItemView,
   ConversationDetails: conversationDetailsView,
   ConversationPage: conversationPageView,
+  Attachment: attachmentView,
+  AttachmentPresign: attachmentPresignView,
+  AttachmentDownload: attachmentDownloadView,
   Problem: problemView,
   ErrorCode: errorCodeView,
 } as const;
@@ -132,6 +171,8 @@ export const routeAnswers: Record<string, Partial<Record<'200' | '201', ViewName
   'post /conversations/{id}/messages': { '201': 'Message', '200': 'Message' },
   'patch /conversations/{id}/messages/{messageId}': { '200': 'Message' },
   'delete /conversations/{id}/messages/{messageId}': { '200': 'Message' },
+  'post /conversations/{id}/attachments': { '201': 'AttachmentPresign' },
+  'get /conversations/{id}/attachments/{attachmentId}': { '200': 'AttachmentDownload' },
 };
 
 const ref = (name: ViewName) => ({ $ref: `#/components/schemas/${name}` });

@@ -17,6 +17,13 @@ export class AppConfig {
     region: string;
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
+  readonly attachments: {
+    maxBytes: number;
+    types: readonly string[];
+    uploadExpirySeconds: number;
+    downloadExpirySeconds: number;
+    pendingTtlSeconds: number;
+  };
   readonly auth: { jwtSecret?: string; jwksUrl?: string; audience: string; issuer?: string };
   readonly corsOrigins: string[];
   readonly demo: { enabled: boolean };
@@ -62,6 +69,13 @@ export class AppConfig {
         env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
           ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
           : undefined,
+    };
+    this.attachments = {
+      maxBytes: env.ATTACHMENT_MAX_BYTES,
+      types: env.ATTACHMENT_TYPES,
+      uploadExpirySeconds: env.ATTACHMENT_UPLOAD_EXPIRY_S,
+      downloadExpirySeconds: env.ATTACHMENT_DOWNLOAD_EXPIRY_S,
+      pendingTtlSeconds: env.ATTACHMENT_PENDING_TTL,
     };
     this.auth = {
       jwtSecret: env.AUTH_JWT_SECRET,

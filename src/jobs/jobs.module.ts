@@ -3,7 +3,15 @@ import { Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Connection, Model } from 'mongoose';
 import type { Logger } from 'pino';
+import { AttachmentProcessor } from '../attachments/attachment-processor';
+import { AttachmentQueue } from '../attachments/attachment-queue';
+import { AttachmentStorage } from '../attachments/attachment-storage';
+import { AttachmentStoreModule } from '../attachments/attachment-store.module';
+import { AttachmentWorker } from '../attachments/attachment-worker';
+import { ATTACHMENT_REPOSITORY, AttachmentRepository } from '../attachments/attachment.repository';
 import { AppConfig } from '../config/app-config';
+import { MessageStoreModule } from '../messages/message-store.module';
+import { MESSAGE_MODEL, MessageDoc } from '../messages/message.schema';
 import { MongoChangeVerifier } from '../events/change-verifier';
 import { EventPublisher } from '../events/event-publisher';
 import { OutboxRelay } from '../events/outbox-relay';
@@ -22,13 +30,53 @@ import { PRESENCE_READER, PresenceReader } from './presence-reader';
 
 /**
  * Asynchronous work of this process: the outbox relay (RELAY_ENABLED) and the BullMQ delivery
- * worker (WORKERS_ENABLED). The delivery queue itself is always there: the relay feeds it.
+ * and attachment workers (WORKERS_ENABLED). The queues themselves are always there: the
+ * relay feeds them.
  * Needs the global Config, Logger, Infra, Metrics and Events modules; not the cluster (the
  * relay elects its leader with a Redis lease, so `npm run worker` processes stay out of the
  * live set that owns conversations).
  */
 @Module({
+  imports: [AttachmentStoreModule, MessageStoreModule],
   providers: [
+    {
+      provide: AttachmentQueue,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new AttachmentQueue(config),
+    },
+    {
+      provide: AttachmentProcessor,
+      inject: [
+        ATTACHMENT_REPOSITORY,
+        AttachmentStorage,
+        MESSAGE_MODEL,
+        AttachmentQueue,
+        AppConfig,
+        LOGGER,
+      ],
+      useFactory: (
+        attachments: AttachmentRepository,
+        storage: AttachmentStorage,
+        messages: Model<MessageDoc>,
+        queue: AttachmentQueue,
+        config: AppConfig,
+        logger: Logger,
+      ) =>
+        new AttachmentProcessor({
+          attachments,
+          storage,
+          messages,
+          queue,
+          pendingTtlMs: config.attachments.pendingTtlSeconds * 1000,
+          logger: logger.child({ module: 'attachments' }),
+        }),
+    },
+    {
+      provide: AttachmentWorker,
+      inject: [AppConfig, AttachmentProcessor, AttachmentQueue, LOGGER],
+      useFactory: (config: AppConfig, p: AttachmentProcessor, q: AttachmentQueue, logger: Logger) =>
+        new AttachmentWorker(config, p, q, logger.child({ module: 'attachments' })),
+    },
     {
       provide: PRESENCE_READER,
       inject: [REDIS, AppConfig],
@@ -75,6 +123,7 @@ import { PRESENCE_READER, PresenceReader } from './presence-reader';
         REDIS,
         EventPublisher,
         DeliveryQueue,
+        AttachmentQueue,
         LOGGER,
         MetricsService,
       ],
@@ -85,6 +134,7 @@ import { PRESENCE_READER, PresenceReader } from './presence-reader';
         redis: Redis,
         publisher: EventPublisher,
         queue: DeliveryQueue,
+        attachmentQueue: AttachmentQueue,
         logger: Logger,
         metrics: MetricsService,
       ) => {
@@ -102,7 +152,12 @@ import { PRESENCE_READER, PresenceReader } from './presence-reader';
             store: new OutboxStore(outbox),
             verifier: new MongoChangeVerifier(mongo),
             publisher,
-            sink: queue,
+            sink: {
+              published: async (events) => {
+                await queue.published(events);
+                await attachmentQueue.published(events);
+              },
+            },
             lease,
             metrics: new RelayMetrics(metrics.registry),
             logger: log,
@@ -117,6 +172,13 @@ import { PRESENCE_READER, PresenceReader } from './presence-reader';
       },
     },
   ],
-  exports: [OutboxRelay, DeliveryQueue, DeliveryProcessor, PRESENCE_READER],
+  exports: [
+    OutboxRelay,
+    DeliveryQueue,
+    DeliveryProcessor,
+    PRESENCE_READER,
+    AttachmentQueue,
+    AttachmentProcessor,
+  ],
 })
 export class JobsModule {}

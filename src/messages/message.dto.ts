@@ -10,8 +10,11 @@ export const clientMessageId = z
   .max(64)
   .regex(/^[A-Za-z0-9._:-]+$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -');
 
+/** Empty content is accepted here for a message that carries attachments (the service checks). */
+export const sendContent = z.string().trim().max(100_000);
+
 export const sendMessageSchema = z.strictObject({
-  content,
+  content: sendContent,
   clientMessageId: clientMessageId.optional(),
   attachmentIds: z.array(objectId).max(10).optional(),
   parentId: objectId.optional(),

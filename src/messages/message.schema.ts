@@ -16,6 +16,8 @@ const attachmentRefSchema = new Schema(
     fileName: { type: String, required: true },
     fileType: { type: String, required: true },
     fileSize: { type: Number, required: true },
+    width: { type: Number },
+    height: { type: Number },
   },
   { _id: false },
 );

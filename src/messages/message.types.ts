@@ -6,6 +6,9 @@ export interface AttachmentRef {
   fileName: string;
   fileType: string;
   fileSize: number;
+  /** Known for images once the attachment job measured them. */
+  width?: number;
+  height?: number;
 }
 
 export interface Reaction {
@@ -37,7 +40,14 @@ export interface Message {
 
 type StoredMessage = Omit<MessageDoc, 'attachments' | 'reactions'> & {
   _id: Types.ObjectId;
-  attachments: { id: Types.ObjectId; fileName: string; fileType: string; fileSize: number }[];
+  attachments: {
+    id: Types.ObjectId;
+    fileName: string;
+    fileType: string;
+    fileSize: number;
+    width?: number | null;
+    height?: number | null;
+  }[];
   reactions: { emoji: string; userIds: string[] }[];
   createdAt: Date;
   updatedAt: Date;
@@ -55,6 +65,7 @@ export function toMessage(doc: StoredMessage): Message {
       fileName: a.fileName,
       fileType: a.fileType,
       fileSize: a.fileSize,
+      ...(a.width != null && a.height != null ? { width: a.width, height: a.height } : {}),
     })),
     parentId: doc.parentId ? doc.parentId.toHexString() : null,
     replyCount: doc.replyCount ?? 0,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ActorsModule } from '../actors/actors.module';
+import { AttachmentsModule } from '../attachments/attachments.module';
 import { ConversationStoreModule } from '../conversations/conversation-store.module';
 import { MessageStoreModule } from './message-store.module';
 import { MessagesController } from './messages.controller';
@@ -8,7 +9,7 @@ import { SendRateLimiter } from './send-rate-limiter';
 import { SyncService } from './sync.service';
 
 @Module({
-  imports: [ActorsModule, MessageStoreModule, ConversationStoreModule],
+  imports: [ActorsModule, MessageStoreModule, ConversationStoreModule, AttachmentsModule],
   controllers: [MessagesController],
   providers: [MessagesService, SyncService, SendRateLimiter],
   exports: [MessagesService, SyncService],

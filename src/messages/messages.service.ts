@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { SendResult } from '../actors/conversation-actor';
 import { ConversationRouter } from '../actors/conversation-router';
 import { ChatError } from '../common/chat-error';
+import { AttachmentsService } from '../attachments/attachments.service';
 import { AppConfig } from '../config/app-config';
 import {
   CONVERSATION_REPOSITORY,
@@ -9,7 +10,7 @@ import {
 } from '../conversations/conversation.repository';
 import { MESSAGE_REPOSITORY, MessageRepository } from './message.repository';
 import { served } from './served-messages';
-import type { Message } from './message.types';
+import type { AttachmentRef, Message } from './message.types';
 import { SendRateLimiter } from './send-rate-limiter';
 
 export interface SendMessage {
@@ -33,6 +34,7 @@ export class MessagesService {
     private readonly config: AppConfig,
     private readonly router: ConversationRouter,
     private readonly rateLimiter: SendRateLimiter,
+    private readonly attachments: AttachmentsService,
     @Inject(MESSAGE_REPOSITORY) private readonly messages: MessageRepository,
     @Inject(CONVERSATION_REPOSITORY) private readonly conversations: ConversationRepository,
   ) {}
@@ -43,21 +45,42 @@ export class MessagesService {
     input: SendMessage,
   ): Promise<SendResult> {
     this.checkLength(input.content);
-    if (input.attachmentIds?.length) {
-      // Uploads arrive with the attachments feature; until then no id can name one.
-      throw new ChatError('validation_failed', 'attachmentIds name no uploaded attachment');
-    }
+    const attachmentIds = input.attachmentIds ?? [];
+    if (!input.content.trim() && attachmentIds.length === 0)
+      throw new ChatError('validation_failed', 'content is empty');
     this.rateLimiter.take(userId);
-    return this.router.dispatch({
-      type: 'message:send',
-      conversationId,
+    const send = (attachments?: AttachmentRef[]) =>
+      this.router.dispatch({
+        type: 'message:send',
+        conversationId,
+        userId,
+        input: {
+          content: input.content,
+          clientMessageId: input.clientMessageId,
+          parentId: input.parentId,
+          ...(attachments ? { attachments } : {}),
+        },
+      });
+    if (attachmentIds.length === 0) return send();
+    // Verified and claimed before the actor: its ack path makes no S3 call.
+    const claim = await this.attachments.claimForSend(
       userId,
-      input: {
-        content: input.content,
-        clientMessageId: input.clientMessageId,
-        parentId: input.parentId,
-      },
-    });
+      conversationId,
+      attachmentIds,
+      input.clientMessageId,
+    );
+    let result: SendResult;
+    try {
+      result = await send(claim.refs);
+    } catch (err) {
+      // A refused send frees its uploads; an outcome unknown (unavailable) keeps them
+      // claimed for the retry with the same clientMessageId (the sweep repairs the rest).
+      if (err instanceof ChatError && err.code !== 'unavailable' && err.code !== 'internal')
+        await this.attachments.settle(claim);
+      throw err;
+    }
+    await this.attachments.settle(claim, result.message);
+    return result;
   }
 
   editMessage(
