@@ -50,17 +50,21 @@ export class AttachmentStorage {
     }
   }
 
-  /** The first `n` bytes of the object as it is at `etag` (empty if it changed since). */
-  async firstBytes(key: string, n: number, etag?: string): Promise<Uint8Array> {
-    const got = await this.s3.send(
-      new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Range: `bytes=0-${n - 1}`,
-        IfMatch: etag,
-      }),
-    );
-    return got.Body ? await got.Body.transformToByteArray() : new Uint8Array();
+  /** The first `n` bytes of the object and its ETag (null when there is no object). */
+  async firstBytes(
+    key: string,
+    n: number,
+  ): Promise<{ bytes: Uint8Array; etag: string | undefined } | null> {
+    try {
+      const got = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${n - 1}` }),
+      );
+      const bytes = got.Body ? await got.Body.transformToByteArray() : new Uint8Array();
+      return { bytes, etag: got.ETag };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
   }
 
   async read(key: string): Promise<Uint8Array> {

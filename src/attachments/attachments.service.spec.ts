@@ -61,7 +61,10 @@ class MemoryStorage implements Partial<AttachmentStorage> {
     const o = this.objects.get(key);
     return o ? { size: o.body.length, contentType: o.type, etag: '"e"' } : null;
   };
-  firstBytes = async (key: string, n: number) => this.objects.get(key)!.body.subarray(0, n);
+  firstBytes = async (key: string, n: number) => {
+    const o = this.objects.get(key);
+    return o ? { bytes: o.body.subarray(0, n), etag: '"e"' } : null;
+  };
   copyVerified = async (from: string, to: string) => {
     this.objects.set(to, this.objects.get(from)!);
   };

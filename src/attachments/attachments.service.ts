@@ -135,6 +135,7 @@ export class AttachmentsService {
       }
       return ids.map((id) => byId.get(id)!);
     };
+    // Checked before any lock is taken, so nobody can hold up another user's upload.
     check(await this.attachments.findMany(ids));
 
     const locked: string[] = [];
@@ -242,16 +243,21 @@ export class AttachmentsService {
   private async verify(
     r: AttachmentRecord,
   ): Promise<{ objectKey: string; image?: { width: number; height: number } }> {
-    const head = await this.s3(() => this.storage.head(r.storageKey));
-    if (!head) throw invalid(`attachment ${r.id} was never uploaded`);
+    // An image's header (a JPEG's can sit behind its EXIF block) gives its dimensions, so the
+    // message carries them from the start. HeadObject and the first bytes at once; the copy
+    // below is conditional on the ETag both saw.
+    const sample = isImage(r.fileType) ? IMAGE_HEADER_BYTES : SNIFF_BYTES;
+    const [head, start] = await this.s3(() =>
+      Promise.all([
+        this.storage.head(r.storageKey),
+        this.storage.firstBytes(r.storageKey, Math.min(sample, r.fileSize)),
+      ]),
+    );
+    if (!head || !start) throw invalid(`attachment ${r.id} was never uploaded`);
     if (head.size !== r.fileSize || head.contentType !== r.fileType)
       throw invalid(`attachment ${r.id} does not match its declared size and type`);
-    // An image's header (a JPEG's can sit behind its EXIF block) gives its dimensions, so the
-    // message carries them from the start.
-    const sample = isImage(r.fileType) ? IMAGE_HEADER_BYTES : SNIFF_BYTES;
-    const first = await this.s3(() =>
-      this.storage.firstBytes(r.storageKey, Math.min(sample, r.fileSize), head.etag),
-    );
+    if (start.etag !== head.etag) throw invalid('the upload changed while it was checked');
+    const first = start.bytes;
     if (!matchesSignature(r.fileType, first))
       throw invalid(`attachment ${r.id} is not a ${r.fileType} file`);
     const image = isImage(r.fileType) ? await imageSize(first) : undefined;
