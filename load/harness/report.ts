@@ -102,6 +102,14 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
       'ceiling is the empty database’s figure, so the ratio is what the data costs. The old ' +
       'page is reported as measured, with the database CPU it costs.',
   },
+  A1: {
+    title: 'A1 attachments',
+    about:
+      'One round after the other on a fresh one-node Parley: presign, upload 100 KB straight ' +
+      'to S3 (S3Proxy) through the presigned POST, send a message carrying it (REST; the ' +
+      'node checks the object in S3 and copies it before the send reaches the actor), then ' +
+      'the same send without an attachment: the ceiling. p50 and p99 of each step.',
+  },
 };
 
 const fmtRatio = (r: number | undefined) => (r === undefined ? '' : `${formatNumber(r)}×`);

@@ -11,6 +11,7 @@ import { writeReport } from './report';
 import { machine, parseResults, Results, resultsJson, ScenarioId } from './results';
 import { Context, Scenario } from './scenarios/context';
 import { describeDatabase } from './cpu';
+import { attachmentsScenario } from './scenarios/attachments';
 import { crossNodeScenario } from './scenarios/cross-node';
 import { dataScaleScenario } from './scenarios/data-scale';
 import { fanoutScenario, latencyScenario } from './scenarios/fanout';
@@ -32,6 +33,7 @@ const SCENARIOS: Record<ScenarioId, Scenario> = {
   R1: stormScenario,
   O1: outboxScenario,
   D1: dataScaleScenario,
+  A1: attachmentsScenario,
 };
 
 async function main(): Promise<void> {
