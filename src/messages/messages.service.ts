@@ -47,7 +47,9 @@ export class MessagesService {
     this.checkLength(input.content);
     const attachmentIds = input.attachmentIds ?? [];
     if (!input.content.trim() && attachmentIds.length === 0)
-      throw new ChatError('validation_failed', 'content is empty');
+      throw ChatError.validation('content is empty', [
+        { path: 'content', message: 'content is empty (allowed only with attachmentIds)' },
+      ]);
     this.rateLimiter.take(userId);
     const send = (attachments?: AttachmentRef[]) =>
       this.router.dispatch({
