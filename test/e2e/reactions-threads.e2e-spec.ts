@@ -39,18 +39,23 @@ describe('reactions and threads across two nodes', () => {
   const del = (user: ApiUser, id: string, messageId: string, emoji: string) =>
     user.request('DELETE', path(id, messageId, emoji));
 
-  /** A group of `n` users (the first is the admin, spread over both nodes) with one message. */
-  async function group(n: number) {
+  /** A group of `n` users (the first is the admin), spread over both nodes. */
+  async function members(n: number) {
     const users = await Promise.all(
       Array.from({ length: n }, (_, i) => ApiUser.create(nodes[i % 2].url)),
     );
     const created = await users[0].post('/conversations', {
       type: 'group',
-      name: 'reactions',
+      name: 'reactions and threads',
       participants: users.slice(1).map((u) => u.id),
     });
     expect(created.status).toBe(201);
-    const id = created.body.id as string;
+    return { users, id: created.body.id as string };
+  }
+
+  /** …with one message to react to. */
+  async function group(n: number) {
+    const { users, id } = await members(n);
     const sent = await users[0].post(`/conversations/${id}/messages`, { content: 'react to me' });
     return { users, id, messageId: sent.body.id as string };
   }
@@ -252,17 +257,6 @@ describe('reactions and threads across two nodes', () => {
   });
 
   describe('threads across two nodes', () => {
-    async function threadGroup(n: number) {
-      const users = await Promise.all(
-        Array.from({ length: n }, (_, i) => ApiUser.create(nodes[i % 2].url)),
-      );
-      const created = await users[0].post('/conversations', {
-        type: 'group',
-        name: 'threads',
-        participants: users.slice(1).map((u) => u.id),
-      });
-      return { users, id: created.body.id as string };
-    }
     const post = (u: ApiUser, id: string, content: string, parentId?: string) =>
       u.post(`/conversations/${id}/messages`, { content, ...(parentId ? { parentId } : {}) });
     const message = async (u: ApiUser, id: string, messageId: string): Promise<Msg> => {
@@ -280,7 +274,7 @@ describe('reactions and threads across two nodes', () => {
     };
 
     it('keeps replyCount, lastReplyAt and replyUserIds exact for 30 concurrent replies from two nodes', async () => {
-      const { users, id } = await threadGroup(12);
+      const { users, id } = await members(12);
       const root = (await post(users[0], id, 'topic')).body as Msg;
       const watcher = await connect(nodes[1], users[0]);
       const heard = collect(watcher, 'thread:updated');
@@ -328,7 +322,7 @@ describe('reactions and threads across two nodes', () => {
     });
 
     it('refuses a reply to a reply, to a deleted root, and to another conversation’s message', async () => {
-      const { users, id } = await threadGroup(2);
+      const { users, id } = await members(2);
       const [alice, bob] = users;
       const carol = await ApiUser.create(nodes[0].url);
       const other = await alice.post('/conversations', {
@@ -367,7 +361,7 @@ describe('reactions and threads across two nodes', () => {
     });
 
     it('pages a thread by seq with ?parentId=, like history', async () => {
-      const { users, id } = await threadGroup(2);
+      const { users, id } = await members(2);
       const [alice, bob] = users;
       const root = (await post(alice, id, 'root')).body as Msg;
       const ids: string[] = [];
@@ -389,7 +383,7 @@ describe('reactions and threads across two nodes', () => {
     });
 
     it('lists roots with replies, newest reply first, in pages', async () => {
-      const { users, id } = await threadGroup(2);
+      const { users, id } = await members(2);
       const [alice, bob] = users;
       const roots: Msg[] = [];
       for (let i = 0; i < 4; i++) roots.push((await post(alice, id, `root ${i}`)).body as Msg);
