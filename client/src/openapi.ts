@@ -97,6 +97,38 @@ export interface paths {
     patch: operations['MessagesController_edit'];
     trace?: never;
   };
+  '/conversations/{id}/messages/{messageId}/reactions/{emoji}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put: operations['MessagesController_addReaction'];
+    post?: never;
+    delete: operations['MessagesController_removeReaction'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/conversations/{id}/threads': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ThreadsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -263,6 +295,8 @@ export interface components {
       /** Format: date-time */
       editedAt: string | null;
       id: string;
+      /** Format: date-time */
+      lastReplyAt: string | null;
       parentId: string | null;
       reactions: {
         count: number;
@@ -271,6 +305,7 @@ export interface components {
       }[];
       readBy: string[];
       replyCount: number;
+      replyUserIds: string[];
       senderId: string;
       seq: number;
       /** Format: date-time */
@@ -296,11 +331,24 @@ export interface components {
       title: string;
       type: string;
     };
+    Reactions: {
+      conversationId: string;
+      messageId: string;
+      reactions: {
+        count: number;
+        emoji: string;
+        userIds: string[];
+      }[];
+    };
     SendMessageDto: {
       attachmentIds?: string[];
       clientMessageId?: string;
       content: string;
       parentId?: string;
+    };
+    ThreadPage: {
+      items: components['schemas']['Message'][];
+      nextCursor: string | null;
     };
     UpdateConversationDto: {
       addParticipants?: string[];
@@ -689,6 +737,106 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Message'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  MessagesController_addReaction: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        emoji: string;
+        id: string;
+        messageId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ok */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Reactions'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  MessagesController_removeReaction: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        emoji: string;
+        id: string;
+        messageId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ok */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Reactions'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  ThreadsController_list: {
+    parameters: {
+      query?: {
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ok */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ThreadPage'];
         };
       };
       /** @description an error (RFC 9457 problem) */

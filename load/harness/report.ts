@@ -81,6 +81,16 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
       'every event sent reaching every other member: the throttle passes at most one per ' +
       'user and conversation per 2 s).',
   },
+  R2: {
+    title: 'R2 reaction storm',
+    about:
+      'Group rooms of 10 on one node, one socket per member; every client adds or removes ' +
+      'a reaction twice a second (toggling one of five emoji on one of its room’s three ' +
+      'messages). Reactions acknowledged, the MongoDB writes they became (one bulk write ' +
+      'per coalesced flush, the node’s own counters) against one write per reaction, the ' +
+      'writes per reaction, and the `reaction:updated` events the members received against ' +
+      'one event per reaction reaching every member.',
+  },
   O1: {
     title: 'O1 outbox relay',
     about:

@@ -12,6 +12,8 @@ const message = (over: Partial<Message> = {}): Message => ({
   attachments: [],
   parentId: null,
   replyCount: 0,
+  lastReplyAt: null,
+  replyUserIds: [],
   reactions: [],
   createdAt: at,
   updatedAt: at,

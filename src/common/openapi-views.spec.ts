@@ -6,6 +6,7 @@ import type {
 } from '../conversations/conversations.service';
 import type { DownloadAnswer, PresignAnswer } from '../attachments/attachments.service';
 import type { Message } from '../messages/message.types';
+import type { ReactionsUpdate } from '../reactions/reaction-state';
 import type { Json } from '../realtime/events';
 import type { Problem } from './problem';
 import {
@@ -16,6 +17,7 @@ import {
   conversationView,
   messageView,
   problemView,
+  reactionsView,
 } from './openapi-views';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -27,6 +29,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
  */
 const exact: Record<string, true> = {
   message: true satisfies Same<z.output<typeof messageView>, Json<Message>>,
+  reactions: true satisfies Same<z.output<typeof reactionsView>, Json<ReactionsUpdate>>,
   conversation: true satisfies Same<z.output<typeof conversationView>, Json<Conversation>>,
   listItem: true satisfies Same<
     z.output<typeof conversationListItemView>,
@@ -42,6 +45,7 @@ describe('OpenAPI views', () => {
   it('match the services’ types (checked by tsc; listed here so none is forgotten)', () => {
     expect(Object.keys(exact)).toEqual([
       'message',
+      'reactions',
       'conversation',
       'listItem',
       'details',
@@ -62,6 +66,8 @@ describe('OpenAPI views', () => {
       attachments: [],
       parentId: null,
       replyCount: 0,
+      lastReplyAt: null,
+      replyUserIds: [],
       reactions: [],
       createdAt: now,
       updatedAt: now,

@@ -41,7 +41,10 @@ export const messageView = z.strictObject({
   content: z.string().nullable(),
   attachments: z.array(attachmentRefView),
   parentId: id.nullable(),
+  /** A thread root's summary: replies standing, the newest one's time, its last repliers. */
   replyCount: count,
+  lastReplyAt: isoDate.nullable(),
+  replyUserIds: z.array(uuid).max(10),
   reactions: z.array(reactionView),
   createdAt: isoDate,
   updatedAt: isoDate,
@@ -124,6 +127,16 @@ export const attachmentDownloadView = z.strictObject({
     thumbnailUrl: z.string().optional(),
   }),
 });
+/** The answer of a reaction PUT / DELETE, and the `reaction:updated` payload. */
+export const reactionsView = z.strictObject({
+  conversationId: id,
+  messageId: id,
+  reactions: z.array(reactionView),
+});
+export const threadPageView = z.strictObject({
+  items: z.array(messageView),
+  nextCursor: z.string().nullable(),
+});
 
 export const errorCodeView = z.enum([
   'validation_failed',
@@ -148,6 +161,8 @@ export const problemView = z.strictObject({
 const views = {
   Message: messageView,
   MessagePage: messagePageView,
+  Reactions: reactionsView,
+  ThreadPage: threadPageView,
   Conversation: conversationView,
   ConversationListItem: conversationListItemView,
   ConversationDetails: conversationDetailsView,
@@ -173,6 +188,9 @@ export const routeAnswers: Record<string, Partial<Record<'200' | '201', ViewName
   'delete /conversations/{id}/messages/{messageId}': { '200': 'Message' },
   'post /conversations/{id}/attachments': { '201': 'AttachmentPresign' },
   'get /conversations/{id}/attachments/{attachmentId}': { '200': 'AttachmentDownload' },
+  'put /conversations/{id}/messages/{messageId}/reactions/{emoji}': { '200': 'Reactions' },
+  'delete /conversations/{id}/messages/{messageId}/reactions/{emoji}': { '200': 'Reactions' },
+  'get /conversations/{id}/threads': { '200': 'ThreadPage' },
 };
 
 const ref = (name: ViewName) => ({ $ref: `#/components/schemas/${name}` });

@@ -32,6 +32,7 @@ export class AppConfig {
     groupMaxParticipants: number;
     sendRatePerSecond: number;
     sendRateBurst: number;
+    reactionMaxDistinct: number;
   };
   readonly healthTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
@@ -90,6 +91,7 @@ export class AppConfig {
       groupMaxParticipants: env.GROUP_MAX_PARTICIPANTS,
       sendRatePerSecond: env.SEND_RATE_PER_SECOND,
       sendRateBurst: env.SEND_RATE_BURST,
+      reactionMaxDistinct: env.REACTION_MAX_DISTINCT,
     };
     this.healthTimeoutMs = env.HEALTH_TIMEOUT_MS;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;

@@ -130,6 +130,8 @@ export const envSchema = z
     GROUP_MAX_PARTICIPANTS: int(2, 100_000).default(1000),
     SEND_RATE_PER_SECOND: int(1, 100_000).default(10),
     SEND_RATE_BURST: int(1, 1_000_000).default(50),
+    /** Distinct emoji one message takes (one more answers `conflict`). */
+    REACTION_MAX_DISTINCT: int(1, 1000).default(50),
     HEALTH_TIMEOUT_MS: int(100, 30_000).default(1500),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
     // Cluster membership and node-to-node requests (src/cluster).

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       groupMaxParticipants: 1000,
       sendRatePerSecond: 10,
       sendRateBurst: 50,
+      reactionMaxDistinct: 50,
     });
     expect(config.s3.credentials).toEqual({ accessKeyId: 'key', secretAccessKey: 'secret' });
     expect(config.nodeId).toMatch(/-3000$/);

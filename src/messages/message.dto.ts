@@ -1,6 +1,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
-import { limit, objectId, seq } from '../common/schemas';
+import { cursor, limit, objectId, seq } from '../common/schemas';
+import { EMOJI_MAX_LENGTH, normalizeEmoji } from '../reactions/emoji';
 
 /** Bounded at a hard ceiling here; MESSAGE_MAX_LENGTH is checked in the service. */
 export const content = z.string().trim().min(1, 'content is empty').max(100_000);
@@ -34,4 +35,29 @@ export class ListMessagesQuery extends createZodDto(
 
 export class MessageParams extends createZodDto(
   z.strictObject({ id: objectId, messageId: objectId }),
+) {}
+
+/** One RGI emoji (any presentation; answered in its fully-qualified form) or `:shortcode:`. */
+export const emoji = z
+  .string()
+  .min(1)
+  .max(EMOJI_MAX_LENGTH)
+  .transform((value, ctx) => {
+    const normalized = normalizeEmoji(value);
+    if (normalized === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be one Unicode emoji or a :shortcode: of a-z 0-9 _ + -',
+      });
+      return z.NEVER;
+    }
+    return normalized;
+  });
+
+export class ReactionParams extends createZodDto(
+  z.strictObject({ id: objectId, messageId: objectId, emoji }),
+) {}
+
+export class ListThreadsQuery extends createZodDto(
+  z.strictObject({ limit: limit(100, 20), cursor: cursor.optional() }),
 ) {}

@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import { USER_IDS_ON_WIRE } from '../reactions/reaction-state';
 import type { MessageDoc } from './message.schema';
 
 export interface AttachmentRef {
@@ -26,7 +27,11 @@ export interface Message {
   content: string | null;
   attachments: AttachmentRef[];
   parentId: string | null;
+  /** A thread root's summary (threads/thread-state.ts); zero, null and empty elsewhere. */
   replyCount: number;
+  lastReplyAt: Date | null;
+  replyUserIds: string[];
+  /** Exact counts; at most USER_IDS_ON_WIRE users listed per emoji. */
   reactions: Reaction[];
   createdAt: Date;
   updatedAt: Date;
@@ -69,10 +74,12 @@ export function toMessage(doc: StoredMessage): Message {
     })),
     parentId: doc.parentId ? doc.parentId.toHexString() : null,
     replyCount: doc.replyCount ?? 0,
+    lastReplyAt: doc.lastReplyAt ?? null,
+    replyUserIds: doc.replyUserIds ?? [],
     reactions: (doc.reactions ?? []).map((r) => ({
       emoji: r.emoji,
       count: r.userIds.length,
-      userIds: r.userIds,
+      userIds: r.userIds.slice(0, USER_IDS_ON_WIRE),
     })),
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,

@@ -7,10 +7,11 @@ import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { SendRateLimiter } from './send-rate-limiter';
 import { SyncService } from './sync.service';
+import { ThreadsController } from './threads.controller';
 
 @Module({
   imports: [ActorsModule, MessageStoreModule, ConversationStoreModule, AttachmentsModule],
-  controllers: [MessagesController],
+  controllers: [MessagesController, ThreadsController],
   providers: [MessagesService, SyncService, SendRateLimiter],
   exports: [MessagesService, SyncService],
 })
