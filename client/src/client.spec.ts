@@ -23,6 +23,8 @@ const message = (seq: number, over: Partial<Message> = {}): Message => ({
   attachments: [],
   parentId: null,
   replyCount: 0,
+  lastReplyAt: null,
+  replyUserIds: [],
   reactions: [],
   createdAt: new Date(seq * 1000).toISOString(),
   updatedAt: new Date(seq * 1000).toISOString(),

@@ -33,6 +33,38 @@ export interface paths {
     patch: operations['ConversationsController_update'];
     trace?: never;
   };
+  '/conversations/{id}/attachments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['AttachmentsController_presign'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/conversations/{id}/attachments/{attachmentId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['AttachmentsController_download'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/conversations/{id}/messages': {
     parameters: {
       query?: never;
@@ -65,6 +97,38 @@ export interface paths {
     patch: operations['MessagesController_edit'];
     trace?: never;
   };
+  '/conversations/{id}/messages/{messageId}/reactions/{emoji}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put: operations['MessagesController_addReaction'];
+    post?: never;
+    delete: operations['MessagesController_removeReaction'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/conversations/{id}/threads': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ThreadsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/search': {
     parameters: {
       query?: never;
@@ -85,6 +149,43 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    Attachment: {
+      conversationId: string;
+      /** Format: date-time */
+      createdAt: string;
+      fileName: string;
+      fileSize: number;
+      fileType: string;
+      height: number | null;
+      id: string;
+      messageId: string | null;
+      /** @enum {string} */
+      status: 'pending' | 'uploaded' | 'attached' | 'deleted';
+      uploaderId: string;
+      width: number | null;
+    };
+    AttachmentDownload: {
+      attachment: components['schemas']['Attachment'];
+      download: {
+        /** Format: date-time */
+        expiresAt: string;
+        thumbnailUrl?: string;
+        url: string;
+      };
+    };
+    AttachmentPresign: {
+      attachment: components['schemas']['Attachment'];
+      upload: {
+        /** Format: date-time */
+        expiresAt: string;
+        fields: {
+          [key: string]: string;
+        };
+        /** @enum {string} */
+        method: 'POST';
+        url: string;
+      };
+    };
     Conversation: {
       admins: string[];
       /** Format: date-time */
@@ -195,7 +296,9 @@ export interface components {
         fileName: string;
         fileSize: number;
         fileType: string;
+        height?: number;
         id: string;
+        width?: number;
       }[];
       clientMessageId: string;
       content: string | null;
@@ -208,6 +311,8 @@ export interface components {
       /** Format: date-time */
       editedAt: string | null;
       id: string;
+      /** Format: date-time */
+      lastReplyAt: string | null;
       parentId: string | null;
       reactions: {
         count: number;
@@ -216,6 +321,7 @@ export interface components {
       }[];
       readBy: string[];
       replyCount: number;
+      replyUserIds: string[];
       senderId: string;
       seq: number;
       /** Format: date-time */
@@ -224,6 +330,11 @@ export interface components {
     MessagePage: {
       hasMore: boolean;
       items: components['schemas']['Message'][];
+    };
+    PresignAttachmentDto: {
+      fileName: string;
+      fileSize: number;
+      fileType: string;
     };
     Problem: {
       code: components['schemas']['ErrorCode'];
@@ -235,6 +346,15 @@ export interface components {
       status: number;
       title: string;
       type: string;
+    };
+    Reactions: {
+      conversationId: string;
+      messageId: string;
+      reactions: {
+        count: number;
+        emoji: string;
+        userIds: string[];
+      }[];
     };
     SearchPage: {
       items: {
@@ -248,6 +368,10 @@ export interface components {
       clientMessageId?: string;
       content: string;
       parentId?: string;
+    };
+    ThreadPage: {
+      items: components['schemas']['Message'][];
+      nextCursor: string | null;
     };
     UpdateConversationDto: {
       addParticipants?: string[];
@@ -434,6 +558,73 @@ export interface operations {
       };
     };
   };
+  AttachmentsController_presign: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PresignAttachmentDto'];
+      };
+    };
+    responses: {
+      /** @description created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AttachmentPresign'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  AttachmentsController_download: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        attachmentId: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ok */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AttachmentDownload'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   MessagesController_list: {
     parameters: {
       query?: {
@@ -569,6 +760,106 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Message'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  MessagesController_addReaction: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        emoji: string;
+        id: string;
+        messageId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ok */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Reactions'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  MessagesController_removeReaction: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        emoji: string;
+        id: string;
+        messageId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ok */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Reactions'];
+        };
+      };
+      /** @description an error (RFC 9457 problem) */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  ThreadsController_list: {
+    parameters: {
+      query?: {
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ok */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ThreadPage'];
         };
       };
       /** @description an error (RFC 9457 problem) */

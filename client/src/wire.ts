@@ -15,6 +15,9 @@ export type ConversationDetails = Schemas['ConversationDetails'];
 export type ConversationPage = Schemas['ConversationPage'];
 export type MessagePage = Schemas['MessagePage'];
 export type Problem = Schemas['Problem'];
+/** A message's reactions: the reaction commands' answer and the `reaction:updated` payload. */
+export type Reactions = Schemas['Reactions'];
+export type ThreadPage = Schemas['ThreadPage'];
 export type ErrorCode = Schemas['ErrorCode'];
 
 export interface TypingEvent {
@@ -29,6 +32,16 @@ export interface ReceiptEvent {
   seq: number;
   /** ISO 8601 */
   at: string;
+}
+export interface ThreadEvent {
+  conversationId: string;
+  /** The thread root's id. */
+  messageId: string;
+  replyCount: number;
+  /** ISO 8601; null once no reply stands. */
+  lastReplyAt: string | null;
+  /** The most recent distinct repliers, newest first (at most 10). */
+  replyUserIds: string[];
 }
 export type PresenceStatus = 'online' | 'offline';
 export interface PresenceEvent {
@@ -52,6 +65,8 @@ export interface ServerEvents {
   'conversation:updated': Conversation;
   'conversation:deleted': Conversation;
   receipt: ReceiptEvent;
+  'reaction:updated': Reactions;
+  'thread:updated': ThreadEvent;
   typing: TypingEvent;
   presence: PresenceEvent;
   'sync:required': { conversationIds?: string[] };
@@ -74,6 +89,14 @@ export interface Commands {
     data: Message;
   };
   'message:delete': { payload: { conversationId: string; messageId: string }; data: Message };
+  'reaction:add': {
+    payload: { conversationId: string; messageId: string; emoji: string };
+    data: Reactions;
+  };
+  'reaction:remove': {
+    payload: { conversationId: string; messageId: string; emoji: string };
+    data: Reactions;
+  };
   sync: { payload: { cursors: Record<string, number> }; data: SyncAnswer };
   typing: { payload: { conversationId: string; isTyping: boolean }; data: Record<string, never> };
   read: { payload: { conversationId: string; seq: number }; data: { readSeq: number } };

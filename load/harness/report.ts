@@ -81,6 +81,16 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
       'every event sent reaching every other member: the throttle passes at most one per ' +
       'user and conversation per 2 s).',
   },
+  R2: {
+    title: 'R2 reaction storm',
+    about:
+      'Group rooms of 10 on one node, one socket per member; every client adds or removes ' +
+      'a reaction twice a second (toggling one of five emoji on one of its room’s three ' +
+      'messages). Reactions acknowledged, the MongoDB writes they became (one bulk write ' +
+      'per coalesced flush, the node’s own counters) against one write per reaction, the ' +
+      'writes per reaction, and the `reaction:updated` events the members received against ' +
+      'one event per reaction reaching every member.',
+  },
   O1: {
     title: 'O1 outbox relay',
     about:
@@ -101,6 +111,14 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
       'gets busier during the run weighs on both alike. p50 and p99 of each operation; the ' +
       'ceiling is the empty database’s figure, so the ratio is what the data costs. The old ' +
       'page is reported as measured, with the database CPU it costs.',
+  },
+  A1: {
+    title: 'A1 attachments',
+    about:
+      'One round after the other on a fresh one-node Parley: presign, upload 100 KB straight ' +
+      'to S3 (S3Proxy) through the presigned POST, send a message carrying it (REST; the ' +
+      'node checks the object in S3 and copies it before the send reaches the actor), then ' +
+      'the same send without an attachment: the ceiling. p50 and p99 of each step.',
   },
 };
 

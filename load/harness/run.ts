@@ -11,6 +11,7 @@ import { writeReport } from './report';
 import { machine, parseResults, Results, resultsJson, ScenarioId } from './results';
 import { Context, Scenario } from './scenarios/context';
 import { describeDatabase } from './cpu';
+import { attachmentsScenario } from './scenarios/attachments';
 import { crossNodeScenario } from './scenarios/cross-node';
 import { dataScaleScenario } from './scenarios/data-scale';
 import { fanoutScenario, latencyScenario } from './scenarios/fanout';
@@ -18,6 +19,7 @@ import { idleScenario } from './scenarios/idle';
 import { outboxScenario } from './scenarios/outbox';
 import { persistenceScenario } from './scenarios/persistence';
 import { reconnectScenario } from './scenarios/reconnect';
+import { reactionStormScenario } from './scenarios/reaction-storm';
 import { stormScenario } from './scenarios/storm';
 import { ROOT } from './stack';
 
@@ -30,8 +32,10 @@ const SCENARIOS: Record<ScenarioId, Scenario> = {
   S5: reconnectScenario,
   S6: persistenceScenario,
   R1: stormScenario,
+  R2: reactionStormScenario,
   O1: outboxScenario,
   D1: dataScaleScenario,
+  A1: attachmentsScenario,
 };
 
 async function main(): Promise<void> {
@@ -49,7 +53,7 @@ async function main(): Promise<void> {
     if (!(a in SCENARIOS))
       throw new Error(`unknown scenario ${a}; known: ${Object.keys(SCENARIOS).join(' ')}`);
   // A quick run by default is issue 7's suite (S1–S6, under 3 minutes); the storms of issue 5
-  // (R1), the relay of issue 6 (O1) and the data scale of issue 11 (D1) run in full runs, or
+  // (R1, and R2 of issue 14), the relay of issue 6 (O1) and the data scale of issue 11 (D1) run in full runs, or
   // when named.
   const defaults = Object.keys(SCENARIOS).filter((id) => !quick || id.startsWith('S'));
   const wanted = new Set(asked.length ? asked : defaults);

@@ -41,13 +41,14 @@ mongo_launch() {
   # `stack.sh start mongo` also brings its backend up when that is down.
   svc_pid pg >/dev/null || start_svc pg
   mkdir -p "$DATA/ferretdb"
-  # --debug-addr=- : no debug/metrics HTTP listener; --state-dir keeps state.json
-  # out of the working directory.
+  # --debug-addr: no debug/metrics HTTP listener unless PARLEY_FERRETDB_DEBUG_ADDR names one
+  # (host:port; its /debug/metrics counts commands, for profiling); --state-dir keeps
+  # state.json out of the working directory.
   spawn mongo "$FERRETDB_BIN" --handler=postgresql \
     --postgresql-url="$(pg_url)" \
     --state-dir="$DATA/ferretdb" \
     --listen-addr="127.0.0.1:$PARLEY_MONGO_PORT" \
-    --debug-addr=- --telemetry=disable --log-level=warn
+    --debug-addr="${PARLEY_FERRETDB_DEBUG_ADDR:--}" --telemetry=disable --log-level=warn
 }
 
 mongo_ready() {

@@ -44,6 +44,20 @@ POM
   rm -rf "$S3PROXY_DIR/tmp"
 }
 
+# Browsers upload straight to S3 (presigned POST) and download from it: the demo's origin
+# (a node on loopback, any port) and CORS_ORIGINS, as S3Proxy's space-separated regexes
+# (backslashes doubled: the file is a Java properties file).
+s3_cors_origins() {
+  local out='http://127\\.0\\.0\\.1:[0-9]+ http://localhost:[0-9]+' o list
+  local raw=${CORS_ORIGINS:-}
+  read -ra list <<<"${raw//,/ }"
+  for o in "${list[@]}"; do
+    if [[ $o == '*' ]]; then o='.*'; else o=${o//./\\\\.}; fi
+    out="$out $o"
+  done
+  echo "$out"
+}
+
 s3_launch() {
   mkdir -p "$S3_CONF" "$DATA/s3"
   cat >"$S3_CONF/s3proxy.conf" <<PROPS
@@ -52,7 +66,10 @@ s3proxy.endpoint=http://127.0.0.1:$PARLEY_S3_PORT
 s3proxy.authorization=aws-v2-or-v4
 s3proxy.identity=$S3_ACCESS_KEY_ID
 s3proxy.credential=$S3_SECRET_ACCESS_KEY
-s3proxy.cors-allow-all=true
+s3proxy.cors-allow-origins=$(s3_cors_origins)
+s3proxy.cors-allow-methods=GET HEAD POST
+s3proxy.cors-allow-headers=Content-Type
+s3proxy.cors-exposed-headers=ETag
 jclouds.provider=filesystem
 jclouds.filesystem.basedir=$DATA/s3
 PROPS

@@ -4,10 +4,12 @@ import {
   CONVERSATION_REPOSITORY,
   ConversationRepository,
 } from '../conversations/conversation.repository';
+import { AppConfig } from '../config/app-config';
 import { CHANGE_LOG, ChangeLog } from '../events/change-log';
 import { MetricsService } from '../health/metrics.service';
 import { LOGGER } from '../infra/tokens';
 import { ReceiptMetrics } from '../receipts/receipt-metrics';
+import { ReactionMetrics } from '../reactions/reaction-metrics';
 import { MESSAGE_REPOSITORY, MessageRepository } from '../messages/message.repository';
 import { BROADCASTER, Broadcaster } from './broadcaster';
 import { ConversationActor } from './conversation-actor';
@@ -29,6 +31,7 @@ export class ActorRegistry implements OnModuleDestroy {
   private readonly retiring = new Set<ConversationActor>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly receiptMetrics: ReceiptMetrics;
+  private readonly reactionMetrics: ReactionMetrics;
   private readonly writer: GroupCommitWriter;
 
   constructor(
@@ -38,8 +41,10 @@ export class ActorRegistry implements OnModuleDestroy {
     @Inject(BROADCASTER) private readonly broadcaster: Broadcaster,
     @Inject(CHANGE_LOG) private readonly changeLog: ChangeLog,
     metrics: MetricsService,
+    private readonly config: AppConfig,
   ) {
     this.receiptMetrics = new ReceiptMetrics(metrics.registry);
+    this.reactionMetrics = new ReactionMetrics(metrics.registry);
     const flushSize = new Histogram({
       name: 'parley_group_commit_messages',
       help: 'Messages stored by one group-commit flush (all conversations of the node)',
@@ -82,7 +87,9 @@ export class ActorRegistry implements OnModuleDestroy {
         changeLog: this.changeLog,
         logger: this.logger,
         receiptMetrics: this.receiptMetrics,
+        reactionMetrics: this.reactionMetrics,
         maxBatch: MAX_BATCH,
+        reactionMaxDistinct: this.config.limits.reactionMaxDistinct,
       });
       this.actors.set(conversationId, actor);
     }

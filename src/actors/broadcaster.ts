@@ -1,5 +1,7 @@
 import type { Conversation } from '../conversations/conversation.types';
 import type { Message } from '../messages/message.types';
+import type { ReactionsUpdate } from '../reactions/reaction-state';
+import type { ThreadUpdate } from '../threads/thread-state';
 
 export const BROADCASTER = Symbol('BROADCASTER');
 
@@ -46,4 +48,8 @@ export interface Broadcaster {
   ): void;
   /** Cursor moves of one conversation, to its room (coalesced by its actor). */
   receipts(conversationId: string, receipts: readonly Receipt[]): void;
+  /** Messages' reactions after a coalesced write (`reaction:updated`), to their rooms. */
+  reactions(updates: readonly ReactionsUpdate[]): void;
+  /** Thread roots' summaries after replies or reply deletions (`thread:updated`). */
+  threads(updates: readonly ThreadUpdate[]): void;
 }

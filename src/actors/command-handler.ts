@@ -46,7 +46,7 @@ export class CommandHandler {
           senderId: c.userId,
           content: c.input.content,
           clientMessageId: c.input.clientMessageId,
-          attachments: [],
+          attachments: c.input.attachments ?? [],
           parentId: c.input.parentId ?? null,
         });
       case 'message:edit':
@@ -70,6 +70,8 @@ export class CommandHandler {
         return actor.run((state) => this.delete(state, c));
       case 'receipt:mark':
         return actor.receipt(c.userId, c.receipt, c.seq);
+      case 'reaction:set':
+        return actor.react(c.userId, c.messageId, c.emoji, c.add);
       case 'sync:recent':
         return Promise.resolve(this.syncRecent(c));
     }

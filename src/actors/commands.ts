@@ -1,6 +1,7 @@
 import type { Conversation } from '../conversations/conversation.types';
-import type { Message } from '../messages/message.types';
+import type { AttachmentRef, Message } from '../messages/message.types';
 import type { Cursors, ReceiptType } from '../receipts/receipt-state';
+import type { ReactionsUpdate } from '../reactions/reaction-state';
 import type { SendResult } from './conversation-actor';
 
 /** What a send carries once the edge validated it (the sender comes from the token). */
@@ -8,6 +9,8 @@ export interface SendInput {
   content: string;
   clientMessageId?: string;
   parentId?: string;
+  /** Verified and claimed by AttachmentsService before the send is dispatched. */
+  attachments?: AttachmentRef[];
 }
 
 export interface ConversationChanges {
@@ -51,6 +54,15 @@ export type ActorCommand =
       cursors: Record<string, number>;
     }
   | {
+      /** `emoji` normalized at the edge (reactions/emoji.ts). */
+      type: 'reaction:set';
+      conversationId: string;
+      userId: string;
+      messageId: string;
+      emoji: string;
+      add: boolean;
+    }
+  | {
       type: 'receipt:mark';
       conversationId: string;
       userId: string;
@@ -76,6 +88,7 @@ export interface CommandResults {
   'sync:recent': Record<string, { messages: Message[]; hasMore: boolean } | null>;
   /** The member's cursors after the receipt (forward-only, clamped to the last seq). */
   'receipt:mark': Cursors;
+  'reaction:set': ReactionsUpdate;
 }
 
 export type CommandOf<T extends ActorCommand['type']> = Extract<ActorCommand, { type: T }>;
@@ -91,4 +104,5 @@ export const COMMAND_TYPES: ReadonlySet<string> = new Set<ActorCommand['type']>(
   'conversation:delete',
   'sync:recent',
   'receipt:mark',
+  'reaction:set',
 ]);

@@ -8,7 +8,11 @@ import { DuplicateKeyError, MessageRepository } from '../messages/message.reposi
 import type { Message } from '../messages/message.types';
 import type { ChangeLog } from '../events/change-log';
 import { messageCreated, messageDeleted, messageUpdated } from '../events/chat-events';
+import { ReactionCoalescer } from '../reactions/reaction-coalescer';
+import type { ReactionMetrics } from '../reactions/reaction-metrics';
+import type { ReactionsUpdate } from '../reactions/reaction-state';
 import { ReceiptCoalescer } from '../receipts/receipt-coalescer';
+import type { ThreadSummary } from '../threads/thread-state';
 import type { ReceiptMetrics } from '../receipts/receipt-metrics';
 import { Cursors, ReceiptType, withReceipts } from '../receipts/receipt-state';
 import type { Broadcaster } from './broadcaster';
@@ -20,11 +24,14 @@ import {
   isMember,
   planDelete,
   planEdit,
+  ParentInfo,
   PlannedSend,
   planSends,
+  planThreads,
   RECENT_LIMIT,
   replaceMessage,
   SendRequest,
+  withThreads,
 } from './conversation-state';
 
 export interface ActorDeps {
@@ -36,8 +43,11 @@ export interface ActorDeps {
   conversations: ConversationRepository;
   logger: Logger;
   receiptMetrics?: ReceiptMetrics;
+  reactionMetrics?: ReactionMetrics;
   /** Most sends stored by one insert. */
   maxBatch: number;
+  /** REACTION_MAX_DISTINCT: distinct emoji one message takes. */
+  reactionMaxDistinct: number;
 }
 
 export interface SendResult {
@@ -49,7 +59,12 @@ export interface SendResult {
 type Pending<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
 type Task =
   | ({ kind: 'send'; request: SendRequest } & Pending<SendResult>)
-  | ({ kind: 'run'; run: (state: ConversationState) => Promise<unknown> } & Pending<unknown>);
+  | ({
+      kind: 'run';
+      run: (state: ConversationState) => Promise<unknown>;
+      /** False: runs without waiting for earlier writes on the lane (it writes nothing). */
+      lane: boolean;
+    } & Pending<unknown>);
 
 const DUPLICATE_RETRIES = 3;
 
@@ -78,6 +93,8 @@ export class ConversationActor {
   private followUp?: { readers: Map<string, number> };
   /** Read and delivered cursors of the members, written in coalesced flushes. */
   readonly receipts: ReceiptCoalescer;
+  /** The messages' reactions, written in coalesced flushes. */
+  readonly reactions: ReactionCoalescer;
 
   constructor(
     readonly conversationId: string,
@@ -87,6 +104,14 @@ export class ConversationActor {
       ...deps,
       metrics: deps.receiptMetrics,
       serialize: (write) => this.onLane(write),
+    });
+    this.reactions = new ReactionCoalescer(conversationId, {
+      ...deps,
+      store: deps.messages,
+      metrics: deps.reactionMetrics,
+      maxDistinct: deps.reactionMaxDistinct,
+      serialize: (write) => this.onLane(write),
+      lost: (ids) => void this.refreshReactions(ids).catch(() => undefined),
     });
   }
 
@@ -115,10 +140,12 @@ export class ConversationActor {
   /** Runs `fn` in the mailbox with the loaded state; `fn` returns the next state and a value. */
   run<T>(
     fn: (state: ConversationState) => Promise<{ state?: ConversationState; value: T }>,
+    lane = true,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) =>
       this.enqueue({
         kind: 'run',
+        lane,
         run: async (state) => {
           const { state: next, value } = await fn(state);
           if (next) this.state = next;
@@ -145,6 +172,29 @@ export class ConversationActor {
       return this.receipts.stage(userId, type, seq, state.lastSeq, true);
     });
     return durable;
+  }
+
+  /**
+   * Adds or removes the caller's reaction: decided in mailbox order from memory (the distinct
+   * limit holds whatever the race), answered once the coalesced write is durable. Runs off
+   * the lane, so reactions keep arriving while a flush is written.
+   */
+  async react(
+    userId: string,
+    messageId: string,
+    emoji: string,
+    add: boolean,
+  ): Promise<ReactionsUpdate> {
+    const { update, durable } = await this.run(async (state) => {
+      if (!isMember(state, userId)) throw new ChatError('not_found', 'conversation not found');
+      const staged = await this.reactions.stage(messageId, userId, emoji, add);
+      return {
+        state: withReactions(state, messageId, staged.update.reactions),
+        value: staged,
+      };
+    }, false);
+    await durable;
+    return update;
   }
 
   edit(userId: string, messageId: string, content: string): Promise<Message> {
@@ -177,9 +227,12 @@ export class ConversationActor {
         await this.deps.conversations.saveDeletions(this.conversationId, deletions);
       }
       await this.deps.messages.update(updated);
+      this.reactions.deleted(updated.id, updated.seq);
       const [seen] = this.withReceipts(state, [updated]);
       this.deps.broadcaster.messages('message:deleted', this.conversationId, [seen]);
-      return { state: { ...replaceMessage(state, updated), deletions }, value: seen };
+      let next: ConversationState = { ...replaceMessage(state, updated), deletions };
+      if (updated.parentId) next = await this.recountThread(next, updated.parentId);
+      return { state: next, value: seen };
     });
   }
 
@@ -205,7 +258,8 @@ export class ConversationActor {
         } else {
           const task = this.mailbox.shift() as Extract<Task, { kind: 'run' }>;
           try {
-            task.resolve(await this.onLane(async () => task.run(await this.loaded())));
+            const run = async () => task.run(await this.loaded());
+            task.resolve(await (task.lane ? this.onLane(run) : run()));
           } catch (err) {
             task.reject(err);
           }
@@ -223,15 +277,17 @@ export class ConversationActor {
       let planned: PlannedSend[];
       let toInsert: Message[];
       let state: ConversationState;
+      let parents: Map<string, ParentInfo>;
       try {
         state = await this.loaded();
         const parentIds = [...new Set(requests.flatMap((r) => (r.parentId ? [r.parentId] : [])))];
-        const parents = await this.deps.messages.parents(this.conversationId, parentIds);
+        parents = await this.deps.messages.parents(this.conversationId, parentIds);
         ({ planned, toInsert } = planSends(state, requests, {
           now: new Date(),
           newId: () => new Types.ObjectId().toHexString(),
           newClientMessageId: randomUUID,
           parents,
+          elsewhere: await this.elsewhere(requests, parents),
         }));
         await this.deps.writer.submit({
           messages: toInsert,
@@ -256,11 +312,12 @@ export class ConversationActor {
         );
         return tasks.forEach((t) => t.reject(unavailable));
       }
-      this.state = commitSends(state, toInsert);
+      const threads = planThreads(parents, toInsert);
+      this.state = withThreads(commitSends(state, toInsert), threads);
       if (toInsert.length)
         this.deps.broadcaster.messages('message:new', this.conversationId, toInsert);
       this.scheduleFollowUp(toInsert);
-      await this.countReplies(toInsert);
+      await this.saveThreads(threads);
       planned.forEach((p, i) => {
         if (p.kind === 'rejected') tasks[i].reject(p.error);
         else tasks[i].resolve({ message: p.message, created: p.kind === 'new' });
@@ -275,23 +332,76 @@ export class ConversationActor {
   }
 
   /**
-   * A batch with replies answers once their roots' reply counts are written (on the lane,
-   * so never beside an edit of a root): thread summaries read from the database are then as
-   * exact as the actor's. A failure is logged; the sends are stored all the same.
+   * A batch with replies answers once their roots' summaries are written (on the lane, so
+   * never beside an edit of a root), then the room hears `thread:updated`: thread summaries
+   * read from the database are as exact as the actor's. The next batch reads the roots again
+   * only after this write. A failure is logged; the sends are stored all the same.
    */
-  private async countReplies(stored: readonly Message[]): Promise<void> {
-    const replies = new Map<string, number>();
-    for (const m of stored) {
-      if (m.parentId) replies.set(m.parentId, (replies.get(m.parentId) ?? 0) + 1);
+  private async saveThreads(summaries: ReadonlyMap<string, ThreadSummary>): Promise<void> {
+    if (summaries.size === 0) return;
+    try {
+      await this.onLane(() => this.deps.messages.saveThreads(this.conversationId, summaries));
+      this.deps.broadcaster.threads(
+        [...summaries].map(([messageId, s]) => ({
+          conversationId: this.conversationId,
+          messageId,
+          ...s,
+        })),
+      );
+    } catch (err) {
+      this.deps.logger.warn(
+        { err, conversationId: this.conversationId },
+        'thread summaries not saved',
+      );
     }
-    if (replies.size === 0) return;
-    await this.onLane(() => this.deps.messages.addReplies(this.conversationId, replies)).catch(
-      (err: unknown) =>
-        this.deps.logger.warn(
-          { err, conversationId: this.conversationId },
-          'reply counts not saved',
-        ),
-    );
+  }
+
+  /** After a reply is deleted (on the lane): the root's summary counted again from the store. */
+  private async recountThread(state: ConversationState, rootId: string) {
+    const summary = await this.deps.messages.threadSummary(this.conversationId, rootId);
+    await this.deps.messages.saveThreads(this.conversationId, new Map([[rootId, summary]]));
+    this.deps.broadcaster.threads([
+      { conversationId: this.conversationId, messageId: rootId, ...summary },
+    ]);
+    return withThreads(state, new Map([[rootId, summary]]));
+  }
+
+  /**
+   * For parents that are not messages of this conversation: the senders who may see them
+   * (members of the conversation they belong to) are told `validation_failed`, the others
+   * `not_found`, so an id of a conversation one cannot see stays unknown.
+   */
+  private async elsewhere(
+    requests: readonly SendRequest[],
+    parents: ReadonlyMap<string, ParentInfo>,
+  ): Promise<Map<string, Set<string>> | undefined> {
+    const missing = requests.filter((r) => r.parentId && !parents.has(r.parentId));
+    if (missing.length === 0) return undefined;
+    const owners = await this.deps.messages.conversationsOf([
+      ...new Set(missing.map((r) => r.parentId!)),
+    ]);
+    const out = new Map<string, Set<string>>();
+    for (const r of missing) {
+      const other = owners.get(r.parentId!);
+      if (!other) continue;
+      const member = await this.deps.conversations.memberOf(r.senderId, [other]);
+      if (!member.has(other)) continue;
+      out.set(r.parentId!, (out.get(r.parentId!) ?? new Set()).add(r.senderId));
+    }
+    return out;
+  }
+
+  /** A flush failed: what `recent` shows of these messages' reactions is read again. */
+  private refreshReactions(messageIds: readonly string[]): Promise<void> {
+    return this.run(async (state) => {
+      let next = state;
+      for (const id of messageIds) {
+        if (!state.recent.some((m) => m.id === id)) continue;
+        const stored = await this.deps.messages.findById(this.conversationId, id);
+        if (stored) next = withReactions(next, id, stored.reactions);
+      }
+      return { state: next, value: undefined };
+    });
   }
 
   /**
@@ -398,4 +508,17 @@ export class ConversationActor {
       undefined
     );
   }
+}
+
+/** The message held in `recent`, if it is, with `reactions` (the wire form). */
+function withReactions(
+  state: ConversationState,
+  messageId: string,
+  reactions: Message['reactions'],
+): ConversationState {
+  if (!state.recent.some((m) => m.id === messageId)) return state;
+  return {
+    ...state,
+    recent: state.recent.map((m) => (m.id === messageId ? { ...m, reactions } : m)),
+  };
 }

@@ -7,10 +7,14 @@ import {
   planDelete,
   planEdit,
   planSends,
+  planThreads,
   RECENT_LIMIT,
   SendContext,
   SendRequest,
+  withThreads,
 } from './conversation-state';
+
+const root = { replyCount: 0, lastReplyAt: null, replyUserIds: [] };
 
 const alice = '11111111-1111-4111-8111-111111111111';
 const bob = '22222222-2222-4222-8222-222222222222';
@@ -41,11 +45,15 @@ function state(overrides: Partial<Conversation> = {}, lastSeq = 0): Conversation
 }
 
 let ids = 0;
-const ctx = (parents: SendContext['parents'] = new Map()): SendContext => ({
+const ctx = (
+  parents: SendContext['parents'] = new Map(),
+  elsewhere?: SendContext['elsewhere'],
+): SendContext => ({
   now: new Date(1000),
   newId: () => (++ids).toString(16).padStart(24, '0'),
   newClientMessageId: () => `server-${ids}`,
   parents,
+  elsewhere,
 });
 const send = (senderId: string, content: string, clientMessageId?: string): SendRequest => ({
   senderId,
@@ -110,15 +118,29 @@ describe('planSends', () => {
     expect(toInsert[0].clientMessageId).not.toBe(toInsert[1].clientMessageId);
   });
 
-  it('checks thread parents: known, top-level and not deleted', () => {
+  it('checks thread parents: known, top-level, not deleted, of this conversation', () => {
     const parents = new Map([
-      ['p'.repeat(24), { seq: 1, parentId: null, deleted: false }],
-      ['r'.repeat(24), { seq: 2, parentId: 'p'.repeat(24), deleted: false }],
-      ['d'.repeat(24), { seq: 3, parentId: null, deleted: true }],
+      ['p'.repeat(24), { ...root, seq: 1, parentId: null, deleted: false }],
+      ['r'.repeat(24), { ...root, seq: 2, parentId: 'p'.repeat(24), deleted: false }],
+      ['d'.repeat(24), { ...root, seq: 3, parentId: null, deleted: true }],
     ]);
-    const reqs = ['p', 'r', 'd', 'x'].map((c) => ({ ...send(alice, c), parentId: c.repeat(24) }));
-    const { planned, toInsert } = planSends(state({}, 3), reqs, ctx(parents));
-    expect(planned.map((p) => p.kind)).toEqual(['new', 'rejected', 'rejected', 'rejected']);
+    // 'e' is a message of another conversation alice is a member of; bob is not.
+    const elsewhere = new Map([['e'.repeat(24), new Set([alice])]]);
+    const reqs = ['p', 'r', 'd', 'x', 'e'].map((c) => ({
+      ...send(alice, c),
+      parentId: c.repeat(24),
+    }));
+    reqs.push({ ...send(bob, 'e2'), parentId: 'e'.repeat(24) });
+    const { planned, toInsert } = planSends(state({}, 3), reqs, ctx(parents, elsewhere));
+    const codes = planned.map((p) => (p.kind === 'rejected' ? p.error.code : p.kind));
+    expect(codes).toEqual([
+      'new',
+      'validation_failed', // a reply
+      'validation_failed', // a deleted root
+      'not_found', // unknown
+      'validation_failed', // another conversation, visible to alice
+      'not_found', // the same, invisible to bob
+    ]);
     expect(toInsert).toHaveLength(1);
     expect(toInsert[0]).toMatchObject({ seq: 4, parentId: 'p'.repeat(24) });
   });
@@ -149,7 +171,7 @@ describe('commitSends', () => {
     expect(() => commitSends(state({}, 0), toInsert)).toThrow(/do not follow/);
   });
 
-  it('keeps at most RECENT_LIMIT messages and counts replies on held parents', () => {
+  it('keeps at most RECENT_LIMIT messages and gives held roots their thread summaries', () => {
     let s = state();
     const many = planSends(
       s,
@@ -160,13 +182,34 @@ describe('commitSends', () => {
     expect(s.recent).toHaveLength(RECENT_LIMIT);
     expect(s.recent[0].seq).toBe(6);
     const parent = s.recent[s.recent.length - 1];
+    const parents = new Map([
+      [
+        parent.id,
+        {
+          ...root,
+          replyCount: 2,
+          replyUserIds: [eve],
+          seq: parent.seq,
+          parentId: null,
+          deleted: false,
+        },
+      ],
+    ]);
     const reply = planSends(
       s,
-      [{ ...send(bob, 'reply'), parentId: parent.id }],
-      ctx(new Map([[parent.id, { seq: parent.seq, parentId: null, deleted: false }]])),
+      [
+        { ...send(bob, 'reply'), parentId: parent.id },
+        { ...send(alice, 'x'), parentId: parent.id },
+        { ...send(bob, 'reply 2'), parentId: parent.id },
+      ],
+      ctx(parents),
     );
-    s = commitSends(s, reply.toInsert);
-    expect(s.recent.find((m) => m.id === parent.id)?.replyCount).toBe(1);
+    s = withThreads(commitSends(s, reply.toInsert), planThreads(parents, reply.toInsert));
+    expect(s.recent.find((m) => m.id === parent.id)).toMatchObject({
+      replyCount: 5,
+      lastReplyAt: new Date(1000),
+      replyUserIds: [bob, alice, eve],
+    });
   });
 });
 

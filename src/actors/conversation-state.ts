@@ -1,6 +1,7 @@
 import { ChatError } from '../common/chat-error';
 import { Conversation, Deletions, previewOf } from '../conversations/conversation.types';
 import type { AttachmentRef, Message } from '../messages/message.types';
+import { ThreadSummary, withReplies } from '../threads/thread-state';
 
 /**
  * The pure state of one conversation's actor and its transitions. No I/O: the actor
@@ -32,7 +33,7 @@ export interface SendRequest {
 }
 
 /** What the actor learned from the database about the parents a batch replies to. */
-export type ParentInfo = { seq: number; parentId: string | null; deleted: boolean };
+export type ParentInfo = ThreadSummary & { seq: number; parentId: string | null; deleted: boolean };
 
 export type PlannedSend =
   | { kind: 'new'; message: Message }
@@ -44,6 +45,11 @@ export interface SendContext {
   newId: () => string;
   newClientMessageId: () => string;
   parents: ReadonlyMap<string, ParentInfo>;
+  /**
+   * Parents that are messages of other conversations, with the senders of the batch who may
+   * see them (members there): they are told `validation_failed`, everyone else `not_found`.
+   */
+  elsewhere?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export const dedupeKey = (senderId: string, clientMessageId: string) =>
@@ -88,8 +94,12 @@ export function planSends(
     }
     if (req.parentId) {
       const parent = ctx.parents.get(req.parentId);
+      if (!parent && !ctx.elsewhere?.get(req.parentId)?.has(req.senderId)) {
+        planned.push({ kind: 'rejected', error: ChatError.notFound('parent message') });
+        continue;
+      }
       const problem = !parent
-        ? 'parentId does not name a message of this conversation'
+        ? 'parentId names a message of another conversation'
         : parent.parentId
           ? 'parentId must be a top-level message (threads are one level deep)'
           : parent.deleted
@@ -109,6 +119,8 @@ export function planSends(
       attachments: req.attachments,
       parentId: req.parentId,
       replyCount: 0,
+      lastReplyAt: null,
+      replyUserIds: [],
       reactions: [],
       createdAt: ctx.now,
       updatedAt: ctx.now,
@@ -137,13 +149,7 @@ export function commitSends(
       `commitSends: seqs ${stored[0].seq}..${last.seq} do not follow ${state.lastSeq}`,
     );
   }
-  const replies = new Map<string, number>();
-  for (const m of stored)
-    if (m.parentId) replies.set(m.parentId, (replies.get(m.parentId) ?? 0) + 1);
-
-  const recent = [...state.recent, ...stored]
-    .slice(-RECENT_LIMIT)
-    .map((m) => (replies.has(m.id) ? { ...m, replyCount: m.replyCount + replies.get(m.id)! } : m));
+  const recent = [...state.recent, ...stored].slice(-RECENT_LIMIT);
   const dedupe = new Map(state.dedupe);
   for (const m of stored) dedupe.set(dedupeKey(m.senderId, m.clientMessageId), m);
   while (dedupe.size > DEDUPE_LIMIT) dedupe.delete(dedupe.keys().next().value!);
@@ -166,6 +172,35 @@ export function commitSends(
     recent,
     dedupe,
   };
+}
+
+/** The summaries of the roots `stored` replies to, once they are (from `parents`' summaries). */
+export function planThreads(
+  parents: ReadonlyMap<string, ParentInfo>,
+  stored: readonly Message[],
+): Map<string, ThreadSummary> {
+  const replies = new Map<string, Message[]>();
+  for (const m of stored) {
+    if (m.parentId) replies.set(m.parentId, [...(replies.get(m.parentId) ?? []), m]);
+  }
+  const out = new Map<string, ThreadSummary>();
+  for (const [rootId, list] of replies) out.set(rootId, withReplies(parents.get(rootId)!, list));
+  return out;
+}
+
+/** Thread roots held in `recent` take their new summaries. */
+export function withThreads(
+  state: ConversationState,
+  summaries: ReadonlyMap<string, ThreadSummary>,
+): ConversationState {
+  if (summaries.size === 0) return state;
+  const recent = state.recent.map((m) => {
+    const s = summaries.get(m.id);
+    return s
+      ? { ...m, replyCount: s.replyCount, lastReplyAt: s.lastReplyAt, replyUserIds: s.replyUserIds }
+      : m;
+  });
+  return { ...state, recent };
 }
 
 /** Checks an edit; the caller loads `target` (from `recent` or the database). */

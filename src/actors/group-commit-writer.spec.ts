@@ -60,6 +60,8 @@ function message(conversationId: string, seq: number, clientMessageId = `c-${++i
     attachments: [],
     parentId: null,
     replyCount: 0,
+    lastReplyAt: null,
+    replyUserIds: [],
     reactions: [],
     createdAt: at,
     updatedAt: at,

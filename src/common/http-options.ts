@@ -8,4 +8,7 @@ export const httpServerOptions = {
   // Pinned so that a dependency upgrade cannot quietly relax it to 'ignore' or 'remove'.
   onProtoPoisoning: 'error',
   onConstructorPoisoning: 'error',
+  // A reaction's emoji is a path parameter: the longest RGI sequences take ~110 characters
+  // once percent-encoded (the default, 100, would answer them 404). Checked by zod after.
+  routerOptions: { maxParamLength: 320 },
 } as const satisfies FastifyServerOptions;

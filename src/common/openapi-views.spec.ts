@@ -4,17 +4,22 @@ import type {
   ConversationDetails,
   ConversationListItem,
 } from '../conversations/conversations.service';
+import type { DownloadAnswer, PresignAnswer } from '../attachments/attachments.service';
 import type { Message } from '../messages/message.types';
+import type { ReactionsUpdate } from '../reactions/reaction-state';
 import type { Json } from '../realtime/events';
 import type { SearchResult } from '../search/search.service';
 import type { Problem } from './problem';
 import {
+  attachmentDownloadView,
+  attachmentPresignView,
   conversationDetailsView,
   conversationListItemView,
   conversationView,
   messageView,
   problemView,
   searchPageView,
+  reactionsView,
 } from './openapi-views';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -26,6 +31,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
  */
 const exact: Record<string, true> = {
   message: true satisfies Same<z.output<typeof messageView>, Json<Message>>,
+  reactions: true satisfies Same<z.output<typeof reactionsView>, Json<ReactionsUpdate>>,
   conversation: true satisfies Same<z.output<typeof conversationView>, Json<Conversation>>,
   listItem: true satisfies Same<
     z.output<typeof conversationListItemView>,
@@ -34,17 +40,22 @@ const exact: Record<string, true> = {
   details: true satisfies Same<z.output<typeof conversationDetailsView>, Json<ConversationDetails>>,
   problem: true satisfies Same<z.output<typeof problemView>, Problem>,
   search: true satisfies Same<z.output<typeof searchPageView>, Json<SearchResult>>,
+  presign: true satisfies Same<z.output<typeof attachmentPresignView>, Json<PresignAnswer>>,
+  download: true satisfies Same<z.output<typeof attachmentDownloadView>, Json<DownloadAnswer>>,
 };
 
 describe('OpenAPI views', () => {
   it('match the services’ types (checked by tsc; listed here so none is forgotten)', () => {
     expect(Object.keys(exact)).toEqual([
       'message',
+      'reactions',
       'conversation',
       'listItem',
       'details',
       'problem',
       'search',
+      'presign',
+      'download',
     ]);
   });
 
@@ -59,6 +70,8 @@ describe('OpenAPI views', () => {
       attachments: [],
       parentId: null,
       replyCount: 0,
+      lastReplyAt: null,
+      replyUserIds: [],
       reactions: [],
       createdAt: now,
       updatedAt: now,

@@ -23,6 +23,8 @@ export const attachmentRefView = z.strictObject({
   fileName: z.string(),
   fileType: z.string(),
   fileSize: count,
+  width: count.optional(),
+  height: count.optional(),
 });
 
 export const reactionView = z.strictObject({
@@ -39,7 +41,10 @@ export const messageView = z.strictObject({
   content: z.string().nullable(),
   attachments: z.array(attachmentRefView),
   parentId: id.nullable(),
+  /** A thread root's summary: replies standing, the newest one's time, its last repliers. */
   replyCount: count,
+  lastReplyAt: isoDate.nullable(),
+  replyUserIds: z.array(uuid).max(10),
   reactions: z.array(reactionView),
   createdAt: isoDate,
   updatedAt: isoDate,
@@ -99,6 +104,49 @@ export const searchPageView = z.strictObject({
   ),
   nextCursor: z.string().nullable(),
 });
+/** An attachment's metadata (never a storage key or URL). */
+export const attachmentView = z.strictObject({
+  id,
+  conversationId: id,
+  uploaderId: uuid,
+  messageId: id.nullable(),
+  fileName: z.string(),
+  fileType: z.string(),
+  fileSize: count,
+  status: z.enum(['pending', 'uploaded', 'attached', 'deleted']),
+  width: count.nullable(),
+  height: count.nullable(),
+  createdAt: isoDate,
+});
+/** A presigned POST: send every field, then the file as the last part, named `file`. */
+export const attachmentPresignView = z.strictObject({
+  attachment: attachmentView,
+  upload: z.strictObject({
+    method: z.literal('POST'),
+    url: z.string(),
+    fields: z.record(z.string(), z.string()),
+    expiresAt: isoDate,
+  }),
+});
+/** Presigned GETs that live at most 5 minutes. */
+export const attachmentDownloadView = z.strictObject({
+  attachment: attachmentView,
+  download: z.strictObject({
+    url: z.string(),
+    expiresAt: isoDate,
+    thumbnailUrl: z.string().optional(),
+  }),
+});
+/** The answer of a reaction PUT / DELETE, and the `reaction:updated` payload. */
+export const reactionsView = z.strictObject({
+  conversationId: id,
+  messageId: id,
+  reactions: z.array(reactionView),
+});
+export const threadPageView = z.strictObject({
+  items: z.array(messageView),
+  nextCursor: z.string().nullable(),
+});
 
 export const errorCodeView = z.enum([
   'validation_failed',
@@ -123,11 +171,16 @@ export const problemView = z.strictObject({
 const views = {
   Message: messageView,
   MessagePage: messagePageView,
+  Reactions: reactionsView,
+  ThreadPage: threadPageView,
   Conversation: conversationView,
   ConversationListItem: conversationListItemView,
   ConversationDetails: conversationDetailsView,
   ConversationPage: conversationPageView,
   SearchPage: searchPageView,
+  Attachment: attachmentView,
+  AttachmentPresign: attachmentPresignView,
+  AttachmentDownload: attachmentDownloadView,
   Problem: problemView,
   ErrorCode: errorCodeView,
 } as const;
@@ -145,6 +198,11 @@ export const routeAnswers: Record<string, Partial<Record<'200' | '201', ViewName
   'patch /conversations/{id}/messages/{messageId}': { '200': 'Message' },
   'delete /conversations/{id}/messages/{messageId}': { '200': 'Message' },
   'get /search': { '200': 'SearchPage' },
+  'post /conversations/{id}/attachments': { '201': 'AttachmentPresign' },
+  'get /conversations/{id}/attachments/{attachmentId}': { '200': 'AttachmentDownload' },
+  'put /conversations/{id}/messages/{messageId}/reactions/{emoji}': { '200': 'Reactions' },
+  'delete /conversations/{id}/messages/{messageId}/reactions/{emoji}': { '200': 'Reactions' },
+  'get /conversations/{id}/threads': { '200': 'ThreadPage' },
 };
 
 const ref = (name: ViewName) => ({ $ref: `#/components/schemas/${name}` });

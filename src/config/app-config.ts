@@ -17,6 +17,13 @@ export class AppConfig {
     region: string;
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
+  readonly attachments: {
+    maxBytes: number;
+    types: readonly string[];
+    uploadExpirySeconds: number;
+    downloadExpirySeconds: number;
+    pendingTtlSeconds: number;
+  };
   readonly auth: { jwtSecret?: string; jwksUrl?: string; audience: string; issuer?: string };
   readonly corsOrigins: string[];
   readonly demo: { enabled: boolean };
@@ -25,6 +32,7 @@ export class AppConfig {
     groupMaxParticipants: number;
     sendRatePerSecond: number;
     sendRateBurst: number;
+    reactionMaxDistinct: number;
   };
   readonly healthTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
@@ -73,6 +81,13 @@ export class AppConfig {
           ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
           : undefined,
     };
+    this.attachments = {
+      maxBytes: env.ATTACHMENT_MAX_BYTES,
+      types: env.ATTACHMENT_TYPES,
+      uploadExpirySeconds: env.ATTACHMENT_UPLOAD_EXPIRY_S,
+      downloadExpirySeconds: env.ATTACHMENT_DOWNLOAD_EXPIRY_S,
+      pendingTtlSeconds: env.ATTACHMENT_PENDING_TTL,
+    };
     this.auth = {
       jwtSecret: env.AUTH_JWT_SECRET,
       jwksUrl: env.AUTH_JWKS_URL,
@@ -86,6 +101,7 @@ export class AppConfig {
       groupMaxParticipants: env.GROUP_MAX_PARTICIPANTS,
       sendRatePerSecond: env.SEND_RATE_PER_SECOND,
       sendRateBurst: env.SEND_RATE_BURST,
+      reactionMaxDistinct: env.REACTION_MAX_DISTINCT,
     };
     this.healthTimeoutMs = env.HEALTH_TIMEOUT_MS;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;

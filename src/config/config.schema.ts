@@ -30,6 +30,34 @@ const origin = z.string().refine((v) => {
     return false;
   }
 }, "each origin must be scheme://host[:port] (no path or trailing '/'), or '*'");
+/** Common images, PDF, plain text, office documents, zip, audio and video. */
+export const DEFAULT_ATTACHMENT_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+  'application/msword',
+  'application/vnd.ms-excel',
+  'application/vnd.ms-powerpoint',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+  'application/zip',
+  'audio/mpeg',
+  'audio/ogg',
+  'audio/wav',
+  'audio/mp4',
+  'audio/webm',
+  'video/mp4',
+  'video/webm',
+  'video/ogg',
+  'video/quicktime',
+];
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /**
@@ -67,6 +95,27 @@ export const envSchema = z
     S3_REGION: z.string().min(1).default('us-east-1'),
     S3_ACCESS_KEY_ID: z.string().min(1).optional(),
     S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    // Attachments (src/attachments): browsers upload straight to S3 with a presigned POST.
+    ATTACHMENT_MAX_BYTES: int(1, 5 * 1024 ** 3).default(25 * 1024 * 1024),
+    // Media types a presign accepts. Never text/html, image/svg+xml or scripts by default:
+    // a download of those could run in a browser.
+    ATTACHMENT_TYPES: csv
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^[a-z0-9][a-z0-9.+-]*\/[a-z0-9][a-z0-9.+-]*$/,
+              'must be type/subtype in lower case',
+            ),
+        ),
+      )
+      .default(DEFAULT_ATTACHMENT_TYPES),
+    ATTACHMENT_UPLOAD_EXPIRY_S: int(60, 3600).default(600),
+    // How long a download URL lives (the contract allows at most 5 minutes).
+    ATTACHMENT_DOWNLOAD_EXPIRY_S: int(10, 300).default(300),
+    // Seconds a pending upload that no message carries is kept before it is deleted.
+    ATTACHMENT_PENDING_TTL: int(60, 30 * 24 * 3600).default(24 * 3600),
 
     AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     AUTH_JWKS_URL: url(/^https?:$/).optional(),
@@ -81,6 +130,8 @@ export const envSchema = z
     GROUP_MAX_PARTICIPANTS: int(2, 100_000).default(1000),
     SEND_RATE_PER_SECOND: int(1, 100_000).default(10),
     SEND_RATE_BURST: int(1, 1_000_000).default(50),
+    /** Distinct emoji one message takes (one more answers `conflict`). */
+    REACTION_MAX_DISTINCT: int(1, 1000).default(50),
     HEALTH_TIMEOUT_MS: int(100, 30_000).default(1500),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
     // Cluster membership and node-to-node requests (src/cluster).

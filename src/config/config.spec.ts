@@ -32,9 +32,25 @@ describe('loadConfig', () => {
       groupMaxParticipants: 1000,
       sendRatePerSecond: 10,
       sendRateBurst: 50,
+      reactionMaxDistinct: 50,
     });
     expect(config.s3.credentials).toEqual({ accessKeyId: 'key', secretAccessKey: 'secret' });
     expect(config.nodeId).toMatch(/-3000$/);
+  });
+
+  it('accepts attachments of common types by default, never HTML, SVG or scripts', () => {
+    const { attachments } = loadConfig(valid);
+    expect(attachments.maxBytes).toBe(25 * 1024 * 1024);
+    expect(attachments.types).toEqual(expect.arrayContaining(['image/png', 'application/pdf']));
+    for (const t of ['text/html', 'image/svg+xml', 'text/javascript', 'application/javascript'])
+      expect(attachments.types).not.toContain(t);
+    expect(attachments.downloadExpirySeconds).toBeLessThanOrEqual(300);
+    const custom = loadConfig({ ...valid, ATTACHMENT_TYPES: 'image/png, text/csv' });
+    expect(custom.attachments.types).toEqual(['image/png', 'text/csv']);
+    expect(errorOf({ ...valid, ATTACHMENT_TYPES: 'Image/PNG' })).toMatch(/ATTACHMENT_TYPES/);
+    expect(errorOf({ ...valid, ATTACHMENT_DOWNLOAD_EXPIRY_S: '600' })).toMatch(
+      /ATTACHMENT_DOWNLOAD_EXPIRY_S/,
+    );
   });
 
   it('names a missing variable in one line', () => {

@@ -27,9 +27,9 @@ const oid = (id: string) => (/^[0-9a-f]{24}$/i.test(id) ? new Types.ObjectId(id)
 const sameConversation = (doc: Doc | undefined, row: OutboxRow) =>
   String(doc?.conversationId) === row.conversationId;
 
-const inMessage = (stored: Check['stored']): Check => ({
+const inMessage = (stored: Check['stored'], key = 'id'): Check => ({
   target: (row) => {
-    const id = oid(str(row.data.id));
+    const id = oid(str(row.data[key]));
     return id && { collection: 'messages', id };
   },
   stored: (row, doc) => sameConversation(doc, row) && stored(row, doc),
@@ -47,7 +47,7 @@ const updatedSince = (row: OutboxRow, doc: Doc | undefined) =>
 const CHECKS: Record<ChatEventType, Check | undefined> = {
   'chat.message.created': inMessage(() => true),
   'chat.message.updated': inMessage(updatedSince),
-  'chat.reaction.updated': inMessage(updatedSince),
+  'chat.reaction.updated': inMessage(updatedSince, 'messageId'),
   'chat.message.deleted': inMessage((_, doc) => doc?.deletedAt instanceof Date),
   'chat.conversation.created': inConversation((_, doc) => doc !== undefined),
   'chat.conversation.updated': inConversation(updatedSince),

@@ -1,5 +1,6 @@
 import type { Conversation } from '../conversations/conversation.types';
 import type { Message } from '../messages/message.types';
+import type { ReactionsUpdate } from '../reactions/reaction-state';
 
 export const TOPICS = {
   messages: 'chat.messages.v1',
@@ -74,6 +75,26 @@ export const messageDeleted = (m: Message) =>
       seq: m.seq,
       senderId: m.senderId,
       deletedAt: m.deletedAt,
+    },
+  );
+
+/**
+ * A message's reactions after a coalesced write (one event for every change staged since the
+ * previous write). `seq` is the message's; `id` is made once per write.
+ */
+export const reactionUpdated = (u: ReactionsUpdate, seq: number, at: Date, writeId: string) =>
+  event(
+    'chat.reaction.updated',
+    TOPICS.messages,
+    `${u.messageId}:${writeId}`,
+    u.conversationId,
+    at,
+    {
+      conversationId: u.conversationId,
+      messageId: u.messageId,
+      seq,
+      reactions: u.reactions,
+      updatedAt: at,
     },
   );
 

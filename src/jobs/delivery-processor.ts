@@ -48,24 +48,26 @@ export class DeliveryProcessor {
     if (done) return done;
     const byId = (c: mongo.Collection, id: string) =>
       /^[0-9a-f]{24}$/i.test(id) ? c.findOne({ _id: new Types.ObjectId(id) }) : null;
+    // A job from the relay carries what the notification says; an older one reads the message.
+    const carried = job.createdAt !== undefined && job.preview !== undefined;
     const [message, conversation] = await Promise.all([
-      byId(this.messages, job.messageId),
+      carried ? undefined : byId(this.messages, job.messageId),
       byId(this.conversations, job.conversationId),
     ]);
-    // A message deleted (or a conversation deleted) before delivery notifies nobody.
-    if (!message || message.deletedAt || !conversation || conversation.deletedAt) return [];
-    const recipients = (conversation.participants as string[]).filter(
-      (u) => u !== message.senderId,
-    );
+    // A message deleted (or a conversation deleted) before delivery notifies nobody (a
+    // deletion takes a waiting job out of the queue: DeliveryQueue.cancel).
+    if ((!carried && (!message || message.deletedAt)) || !conversation || conversation.deletedAt)
+      return [];
+    const recipients = (conversation.participants as string[]).filter((u) => u !== job.senderId);
     const online = await this.presence.isOnline(recipients);
     const notified = {
       id: job.messageId,
       conversationId: job.conversationId,
-      seq: message.seq as number,
-      senderId: message.senderId as string,
-      createdAt: message.createdAt as Date,
+      seq: job.seq,
+      senderId: job.senderId,
+      createdAt: carried ? new Date(job.createdAt!) : (message!.createdAt as Date),
     };
-    const preview = previewOf((message.content as string | null) ?? null);
+    const preview = carried ? job.preview! : previewOf((message!.content as string | null) ?? null);
     const events = recipients
       .filter((u) => !online.has(u))
       .map((u) => notificationRequested(notified, u, preview));

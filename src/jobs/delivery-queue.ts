@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Gauge, Registry } from 'prom-client';
 import type { AppConfig } from '../config/app-config';
+import { previewOf } from '../conversations/conversation.types';
 import type { ChatEvent } from '../events/chat-events';
 import type { PublishedSink } from '../events/outbox-relay';
 import { withTimeout } from '../infra/with-timeout';
@@ -15,6 +16,13 @@ export interface DeliveryJob {
   messageId: string;
   seq: number;
   senderId: string;
+  /**
+   * What the notification says, taken from the published event so the job need not read the
+   * message again (ISO time; the preview of its content). Absent in jobs enqueued by an older
+   * version: the processor then reads the message.
+   */
+  createdAt?: string;
+  preview?: string | null;
 }
 
 /**
@@ -79,6 +87,8 @@ export class DeliveryQueue implements PublishedSink, OnApplicationShutdown {
           messageId: String(e.data.id),
           seq: Number(e.data.seq),
           senderId: String(e.data.senderId),
+          createdAt: e.time.toISOString(),
+          preview: previewOf(typeof e.data.content === 'string' ? e.data.content : null),
         };
         return {
           name: 'message',
@@ -87,6 +97,21 @@ export class DeliveryQueue implements PublishedSink, OnApplicationShutdown {
         };
       });
     if (jobs.length) await this.queue.addBulk(jobs);
+    const deleted = events.filter((e) => e.type === 'chat.message.deleted');
+    if (deleted.length) await Promise.all(deleted.map((e) => this.cancel(e)));
+  }
+
+  /**
+   * A message deleted before its job ran notifies nobody: the deletion's event follows the
+   * creation's through the relay (per conversation, in order), and takes the job out while it
+   * still waits. A job already running or done is left (its notification is out, as it would
+   * be for a deletion a moment later); a finished job is kept so a republished creation adds
+   * nothing.
+   */
+  private async cancel(e: ChatEvent): Promise<void> {
+    const job = await this.queue.getJob(deliveryJobId(e.conversationId, Number(e.data.seq)));
+    if (!job || !((await job.isWaiting()) || (await job.isDelayed()))) return;
+    await job.remove().catch(() => undefined); // taken by a worker meanwhile: it runs
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -3,7 +3,15 @@ import { Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Connection, Model } from 'mongoose';
 import type { Logger } from 'pino';
+import { AttachmentProcessor } from '../attachments/attachment-processor';
+import { AttachmentQueue } from '../attachments/attachment-queue';
+import { AttachmentStorage } from '../attachments/attachment-storage';
+import { AttachmentStoreModule } from '../attachments/attachment-store.module';
+import { AttachmentWorker } from '../attachments/attachment-worker';
+import { ATTACHMENT_REPOSITORY, AttachmentRepository } from '../attachments/attachment.repository';
 import { AppConfig } from '../config/app-config';
+import { MessageStoreModule } from '../messages/message-store.module';
+import { MESSAGE_MODEL, MessageDoc } from '../messages/message.schema';
 import { MongoChangeVerifier } from '../events/change-verifier';
 import { EventPublisher } from '../events/event-publisher';
 import { OutboxRelay } from '../events/outbox-relay';
@@ -24,14 +32,53 @@ import { SearchQueue } from '../search/search-queue';
 
 /**
  * Asynchronous work of this process: the outbox relay (RELAY_ENABLED) and the BullMQ delivery
- * worker (WORKERS_ENABLED). The delivery queue itself is always there: the relay feeds it.
+ * and attachment workers (WORKERS_ENABLED). The queues themselves are always there: the
+ * relay feeds them.
  * Needs the global Config, Logger, Infra, Metrics and Events modules; not the cluster (the
  * relay elects its leader with a Redis lease, so `npm run worker` processes stay out of the
  * live set that owns conversations).
  */
 @Module({
-  imports: [SearchModule],
+  imports: [SearchModule, AttachmentStoreModule, MessageStoreModule],
   providers: [
+    {
+      provide: AttachmentQueue,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new AttachmentQueue(config),
+    },
+    {
+      provide: AttachmentProcessor,
+      inject: [
+        ATTACHMENT_REPOSITORY,
+        AttachmentStorage,
+        MESSAGE_MODEL,
+        AttachmentQueue,
+        AppConfig,
+        LOGGER,
+      ],
+      useFactory: (
+        attachments: AttachmentRepository,
+        storage: AttachmentStorage,
+        messages: Model<MessageDoc>,
+        queue: AttachmentQueue,
+        config: AppConfig,
+        logger: Logger,
+      ) =>
+        new AttachmentProcessor({
+          attachments,
+          storage,
+          messages,
+          queue,
+          pendingTtlMs: config.attachments.pendingTtlSeconds * 1000,
+          logger: logger.child({ module: 'attachments' }),
+        }),
+    },
+    {
+      provide: AttachmentWorker,
+      inject: [AppConfig, AttachmentProcessor, AttachmentQueue, LOGGER],
+      useFactory: (config: AppConfig, p: AttachmentProcessor, q: AttachmentQueue, logger: Logger) =>
+        new AttachmentWorker(config, p, q, logger.child({ module: 'attachments' })),
+    },
     {
       provide: PRESENCE_READER,
       inject: [REDIS, AppConfig],
@@ -78,6 +125,7 @@ import { SearchQueue } from '../search/search-queue';
         REDIS,
         EventPublisher,
         DeliveryQueue,
+        AttachmentQueue,
         LOGGER,
         MetricsService,
         SearchQueue,
@@ -89,6 +137,7 @@ import { SearchQueue } from '../search/search-queue';
         redis: Redis,
         publisher: EventPublisher,
         queue: DeliveryQueue,
+        attachmentQueue: AttachmentQueue,
         logger: Logger,
         metrics: MetricsService,
         search: SearchQueue,
@@ -107,10 +156,11 @@ import { SearchQueue } from '../search/search-queue';
             store: new OutboxStore(outbox),
             verifier: new MongoChangeVerifier(mongo),
             publisher,
-            // Delivery first: a failure of either fails the round, which retries both.
+            // Delivery first: a failure of any fails the round, which retries them all.
             sink: {
               published: async (events) => {
                 await queue.published(events);
+                await attachmentQueue.published(events);
                 await search.published(events);
               },
             },
@@ -128,6 +178,13 @@ import { SearchQueue } from '../search/search-queue';
       },
     },
   ],
-  exports: [OutboxRelay, DeliveryQueue, DeliveryProcessor, PRESENCE_READER],
+  exports: [
+    OutboxRelay,
+    DeliveryQueue,
+    DeliveryProcessor,
+    PRESENCE_READER,
+    AttachmentQueue,
+    AttachmentProcessor,
+  ],
 })
 export class JobsModule {}

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Model, mongo, Types } from 'mongoose';
 import type { ParentInfo } from '../actors/conversation-state';
+import type { StoredReaction } from '../reactions/reaction-state';
+import { summaryOf, ThreadSummary } from '../threads/thread-state';
 import { DuplicateKeyError, MessageRepository } from './message.repository';
 import { MESSAGE_MODEL, MessageDoc } from './message.schema';
 import { Message, toMessage } from './message.types';
@@ -24,6 +26,8 @@ export class MessageMongoRepository implements MessageRepository {
       attachments: m.attachments.map((a) => ({ ...a, id: oid(a.id) })),
       parentId: m.parentId ? oid(m.parentId) : null,
       replyCount: 0,
+      lastReplyAt: null,
+      replyUserIds: [],
       reactions: [],
       editedAt: null,
       deletedAt: null,
@@ -100,7 +104,7 @@ export class MessageMongoRepository implements MessageRepository {
     const docs = await this.model
       .find(
         { conversationId: oid(conversationId), _id: { $in: ids.map(oid) } },
-        { seq: 1, parentId: 1, deletedAt: 1 },
+        { seq: 1, parentId: 1, deletedAt: 1, replyCount: 1, lastReplyAt: 1, replyUserIds: 1 },
       )
       .lean();
     for (const d of docs) {
@@ -108,18 +112,113 @@ export class MessageMongoRepository implements MessageRepository {
         seq: d.seq,
         parentId: d.parentId ? d.parentId.toHexString() : null,
         deleted: !!d.deletedAt,
+        replyCount: d.replyCount ?? 0,
+        lastReplyAt: d.lastReplyAt ?? null,
+        replyUserIds: d.replyUserIds ?? [],
       });
     }
     return out;
   }
 
-  async addReplies(conversationId: string, counts: ReadonlyMap<string, number>): Promise<void> {
-    if (counts.size === 0) return;
+  async conversationsOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const docs = await this.model
+      .find({ _id: { $in: ids.map(oid) } }, { conversationId: 1 })
+      .lean();
+    return new Map(docs.map((d) => [d._id.toHexString(), d.conversationId.toHexString()]));
+  }
+
+  async saveThreads(
+    conversationId: string,
+    summaries: ReadonlyMap<string, ThreadSummary>,
+  ): Promise<void> {
+    if (summaries.size === 0) return;
     await this.model.collection.bulkWrite(
-      [...counts].map(([id, n]) => ({
+      [...summaries].map(([id, s]) => ({
         updateOne: {
           filter: { _id: oid(id), conversationId: oid(conversationId) },
-          update: { $inc: { replyCount: n } },
+          update: {
+            $set: {
+              replyCount: s.replyCount,
+              lastReplyAt: s.lastReplyAt,
+              replyUserIds: s.replyUserIds,
+            },
+          },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  async threadSummary(conversationId: string, rootId: string): Promise<ThreadSummary> {
+    const filter = { conversationId: oid(conversationId), parentId: oid(rootId), deletedAt: null };
+    const replyCount = await this.model.countDocuments(filter);
+    // Newest first until ten distinct senders (or the replies) run out.
+    const seen: { senderId: string; createdAt: Date }[] = [];
+    const senders = new Set<string>();
+    const cursor = this.model.collection
+      .find(filter, { projection: { senderId: 1, createdAt: 1 } })
+      .sort({ seq: -1 })
+      .batchSize(100);
+    for await (const d of cursor) {
+      seen.push({ senderId: String(d.senderId), createdAt: d.createdAt as Date });
+      senders.add(String(d.senderId));
+      if (senders.size >= 10) break;
+    }
+    await cursor.close();
+    return summaryOf(seen, replyCount);
+  }
+
+  async threads(
+    conversationId: string,
+    q: { limit: number; after?: { lastReplyAt: Date; id: string } },
+  ): Promise<{ items: Message[]; hasMore: boolean }> {
+    const after = q.after && {
+      $or: [
+        { lastReplyAt: { $lt: q.after.lastReplyAt } },
+        { lastReplyAt: q.after.lastReplyAt, _id: { $lt: oid(q.after.id) } },
+      ],
+    };
+    const docs = await this.model
+      .find({ conversationId: oid(conversationId), replyCount: { $gt: 0 }, ...after })
+      .sort({ lastReplyAt: -1, _id: -1 })
+      .limit(q.limit + 1)
+      .lean();
+    return {
+      items: docs.slice(0, q.limit).map((d) => toMessage(d as never)),
+      hasMore: docs.length > q.limit,
+    };
+  }
+
+  async reactionsOf(
+    conversationId: string,
+    messageId: string,
+  ): Promise<{ seq: number; deleted: boolean; reactions: StoredReaction[] } | null> {
+    const doc = await this.model
+      .findOne(
+        { _id: oid(messageId), conversationId: oid(conversationId) },
+        { seq: 1, deletedAt: 1, reactions: 1 },
+      )
+      .lean();
+    if (!doc) return null;
+    return {
+      seq: doc.seq,
+      deleted: !!doc.deletedAt,
+      reactions: (doc.reactions ?? []).map((r) => ({ emoji: r.emoji, userIds: r.userIds })),
+    };
+  }
+
+  async saveReactions(
+    conversationId: string,
+    rows: readonly { messageId: string; reactions: StoredReaction[]; updatedAt: Date }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await this.model.collection.bulkWrite(
+      rows.map((r) => ({
+        updateOne: {
+          // Never onto a tombstone: a deleted message keeps no reactions.
+          filter: { _id: oid(r.messageId), conversationId: oid(conversationId), deletedAt: null },
+          update: { $set: { reactions: r.reactions, updatedAt: r.updatedAt } },
         },
       })),
       { ordered: false },
@@ -133,7 +232,9 @@ export class MessageMongoRepository implements MessageRepository {
         $set: {
           content: message.content,
           attachments: message.attachments.map((a) => ({ ...a, id: oid(a.id) })),
-          reactions: message.reactions.map((r) => ({ emoji: r.emoji, userIds: r.userIds })),
+          // Reactions are the actor's ReactionCoalescer's to write (a served message lists
+          // at most 100 users per emoji): only a deletion clears them here.
+          ...(message.deletedAt ? { reactions: [] } : {}),
           editedAt: message.editedAt,
           deletedAt: message.deletedAt,
           updatedAt: message.updatedAt,

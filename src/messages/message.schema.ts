@@ -4,7 +4,8 @@ export const MESSAGE_MODEL = 'Message';
 
 const reactionSchema = new Schema(
   {
-    emoji: { type: String, required: true, maxlength: 64 },
+    // Normalized by reactions/emoji.ts (an RGI emoji or a `:shortcode:` of at most 64).
+    emoji: { type: String, required: true, maxlength: 80 },
     userIds: { type: [String], default: [] },
   },
   { _id: false },
@@ -16,6 +17,8 @@ const attachmentRefSchema = new Schema(
     fileName: { type: String, required: true },
     fileType: { type: String, required: true },
     fileSize: { type: Number, required: true },
+    width: { type: Number },
+    height: { type: Number },
   },
   { _id: false },
 );
@@ -36,7 +39,10 @@ export const MessageSchema = new Schema(
     content: { type: String, default: null },
     attachments: { type: [attachmentRefSchema], default: [] },
     parentId: { type: Schema.Types.ObjectId, default: null },
+    // A thread root's summary, written by the conversation's actor (threads/thread-state.ts).
     replyCount: { type: Number, default: 0 },
+    lastReplyAt: { type: Date, default: null },
+    replyUserIds: { type: [String], default: [] },
     reactions: { type: [reactionSchema], default: [] },
     editedAt: { type: Date, default: null },
     deletedAt: { type: Date, default: null },
@@ -53,5 +59,10 @@ MessageSchema.index(
 );
 // Thread pages: replies of one parent in seq order.
 MessageSchema.index({ conversationId: 1, parentId: 1, seq: 1 }, { name: 'conversation_thread' });
+// The threads list: roots by their newest reply.
+MessageSchema.index(
+  { conversationId: 1, lastReplyAt: -1, _id: -1 },
+  { name: 'conversation_threads' },
+);
 
 export type MessageDoc = InferSchemaType<typeof MessageSchema> & { _id: Types.ObjectId };

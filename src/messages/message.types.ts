@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import { USER_IDS_ON_WIRE } from '../reactions/reaction-state';
 import type { MessageDoc } from './message.schema';
 
 export interface AttachmentRef {
@@ -6,6 +7,9 @@ export interface AttachmentRef {
   fileName: string;
   fileType: string;
   fileSize: number;
+  /** Known for images once the attachment job measured them. */
+  width?: number;
+  height?: number;
 }
 
 export interface Reaction {
@@ -23,7 +27,11 @@ export interface Message {
   content: string | null;
   attachments: AttachmentRef[];
   parentId: string | null;
+  /** A thread root's summary (threads/thread-state.ts); zero, null and empty elsewhere. */
   replyCount: number;
+  lastReplyAt: Date | null;
+  replyUserIds: string[];
+  /** Exact counts; at most USER_IDS_ON_WIRE users listed per emoji. */
   reactions: Reaction[];
   createdAt: Date;
   updatedAt: Date;
@@ -37,7 +45,14 @@ export interface Message {
 
 type StoredMessage = Omit<MessageDoc, 'attachments' | 'reactions'> & {
   _id: Types.ObjectId;
-  attachments: { id: Types.ObjectId; fileName: string; fileType: string; fileSize: number }[];
+  attachments: {
+    id: Types.ObjectId;
+    fileName: string;
+    fileType: string;
+    fileSize: number;
+    width?: number | null;
+    height?: number | null;
+  }[];
   reactions: { emoji: string; userIds: string[] }[];
   createdAt: Date;
   updatedAt: Date;
@@ -55,13 +70,16 @@ export function toMessage(doc: StoredMessage): Message {
       fileName: a.fileName,
       fileType: a.fileType,
       fileSize: a.fileSize,
+      ...(a.width != null && a.height != null ? { width: a.width, height: a.height } : {}),
     })),
     parentId: doc.parentId ? doc.parentId.toHexString() : null,
     replyCount: doc.replyCount ?? 0,
+    lastReplyAt: doc.lastReplyAt ?? null,
+    replyUserIds: doc.replyUserIds ?? [],
     reactions: (doc.reactions ?? []).map((r) => ({
       emoji: r.emoji,
       count: r.userIds.length,
-      userIds: r.userIds,
+      userIds: r.userIds.slice(0, USER_IDS_ON_WIRE),
     })),
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,

@@ -1,9 +1,15 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ConversationParams } from '../conversations/conversation.dto';
-import { EditMessageDto, ListMessagesQuery, MessageParams, SendMessageDto } from './message.dto';
+import {
+  EditMessageDto,
+  ListMessagesQuery,
+  MessageParams,
+  ReactionParams,
+  SendMessageDto,
+} from './message.dto';
 import { MessagesService } from './messages.service';
 
 @ApiTags('messages')
@@ -46,5 +52,16 @@ export class MessagesController {
   @Delete(':messageId')
   remove(@CurrentUser() userId: string, @Param() { id, messageId }: MessageParams) {
     return this.messages.deleteMessage(userId, id, messageId);
+  }
+
+  /** Idempotent: answers the message's reactions whether or not this changed them. */
+  @Put(':messageId/reactions/:emoji')
+  addReaction(@CurrentUser() userId: string, @Param() { id, messageId, emoji }: ReactionParams) {
+    return this.messages.react(userId, id, messageId, emoji, true);
+  }
+
+  @Delete(':messageId/reactions/:emoji')
+  removeReaction(@CurrentUser() userId: string, @Param() { id, messageId, emoji }: ReactionParams) {
+    return this.messages.react(userId, id, messageId, emoji, false);
   }
 }

@@ -3,10 +3,12 @@ import { z } from 'zod';
 import type { FieldIssue, ErrorCode } from '../common/chat-error';
 import { objectId, seq, userId } from '../common/schemas';
 import type { Conversation } from '../conversations/conversation.types';
-import { clientMessageId, content, sendMessageSchema } from '../messages/message.dto';
+import { clientMessageId, content, emoji, sendMessageSchema } from '../messages/message.dto';
 import type { Message } from '../messages/message.types';
 import type { PresenceChange, TypingChange } from '../presence/presence-broadcaster';
 import type { PresenceAnswer } from '../presence/presence.service';
+import type { ReactionsUpdate } from '../reactions/reaction-state';
+import type { ThreadUpdate } from '../threads/thread-state';
 import { SYNC_MAX_CONVERSATIONS, type SyncAnswer } from '../messages/sync.service';
 
 /*
@@ -32,6 +34,11 @@ export const messageDeletePayload = z.strictObject({
   conversationId: objectId,
   messageId: objectId,
 });
+export const reactionPayload = z.strictObject({
+  conversationId: objectId,
+  messageId: objectId,
+  emoji,
+});
 export const syncPayload = z.strictObject({
   cursors: z.record(objectId, seq).refine((c) => Object.keys(c).length <= SYNC_MAX_CONVERSATIONS, {
     message: `at most ${SYNC_MAX_CONVERSATIONS} conversations per sync`,
@@ -49,6 +56,9 @@ export interface Commands {
   'message:send': { schema: typeof messageSendPayload; data: Message };
   'message:edit': { schema: typeof messageEditPayload; data: Message };
   'message:delete': { schema: typeof messageDeletePayload; data: Message };
+  /** Idempotent: both answer the message's reactions (the `reaction:updated` payload). */
+  'reaction:add': { schema: typeof reactionPayload; data: ReactionsUpdate };
+  'reaction:remove': { schema: typeof reactionPayload; data: ReactionsUpdate };
   sync: { schema: typeof syncPayload; data: SyncAnswer };
   typing: { schema: typeof typingPayload; data: Record<string, never> };
   /** Forward-only and clamped to the last seq: the ack says where the cursor is now. */
@@ -67,6 +77,8 @@ export const commandSchemas: { [E in CommandName]: Commands[E]['schema'] } = {
   'message:send': messageSendPayload,
   'message:edit': messageEditPayload,
   'message:delete': messageDeletePayload,
+  'reaction:add': reactionPayload,
+  'reaction:remove': reactionPayload,
   sync: syncPayload,
   typing: typingPayload,
   read: receiptPayload,
@@ -95,6 +107,10 @@ export interface ServerEvents {
   'conversation:deleted': Conversation;
   /** A member's read or delivered cursor moved (coalesced by the conversation's actor). */
   receipt: Receipt;
+  /** A message's reactions after a coalesced write (one per write, not per command). */
+  'reaction:updated': ReactionsUpdate;
+  /** A thread root's summary after replies or a reply's deletion. */
+  'thread:updated': ThreadUpdate;
   /** Never to the typist's own sockets; stopped by the server after a quiet spell. */
   typing: TypingChange;
   /** To the subscribers of `userId` only. */

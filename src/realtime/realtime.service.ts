@@ -33,6 +33,8 @@ export class RealtimeService {
     'message:send': (userId, input) => this.onMessageSend(userId, input),
     'message:edit': (userId, input) => this.onMessageEdit(userId, input),
     'message:delete': (userId, input) => this.onMessageDelete(userId, input),
+    'reaction:add': (userId, input) => this.onReaction(userId, input, true),
+    'reaction:remove': (userId, input) => this.onReaction(userId, input, false),
     sync: (userId, input) => this.onSync(userId, input),
     read: (userId, { conversationId, seq }) => this.receipts.markRead(userId, conversationId, seq),
     delivered: (userId, { conversationId, seq }) =>
@@ -57,6 +59,14 @@ export class RealtimeService {
 
   onMessageDelete(userId: string, { conversationId, messageId }: CommandInput<'message:delete'>) {
     return this.messages.deleteMessage(userId, conversationId, messageId);
+  }
+
+  onReaction(
+    userId: string,
+    { conversationId, messageId, emoji }: CommandInput<'reaction:add'>,
+    add: boolean,
+  ) {
+    return this.messages.react(userId, conversationId, messageId, emoji, add);
   }
 
   onSync(userId: string, { cursors }: CommandInput<'sync'>) {

@@ -11,6 +11,8 @@ import type {
 import type { Conversation } from '../conversations/conversation.types';
 import { LOGGER } from '../infra/tokens';
 import type { Message } from '../messages/message.types';
+import type { ReactionsUpdate } from '../reactions/reaction-state';
+import type { ThreadUpdate } from '../threads/thread-state';
 import type {
   ClientToServerEvents,
   InterServerEvents,
@@ -80,6 +82,22 @@ export class SocketBroadcaster implements Broadcaster {
       const room = nsp.to(convRoom(conversationId));
       for (const r of receipts) room.emit('receipt', r);
     });
+  }
+
+  reactions(updates: readonly ReactionsUpdate[]): void {
+    for (const u of updates) {
+      this.guard('reaction:updated', u.conversationId, (nsp) =>
+        nsp.to(convRoom(u.conversationId)).emit('reaction:updated', u),
+      );
+    }
+  }
+
+  threads(updates: readonly ThreadUpdate[]): void {
+    for (const u of updates) {
+      this.guard('thread:updated', u.conversationId, (nsp) =>
+        nsp.to(convRoom(u.conversationId)).emit('thread:updated', u),
+      );
+    }
   }
 
   /** Tells every socket of this node to `sync` (its broadcasts may have been missed). */

@@ -13,6 +13,8 @@ const message = (id: string, over: Partial<Message> = {}): Message => ({
   attachments: [],
   parentId: null,
   replyCount: 0,
+  lastReplyAt: null,
+  replyUserIds: [],
   reactions: [],
   createdAt: new Date(1000),
   updatedAt: new Date(2000),

@@ -17,6 +17,8 @@ const message = (over: Partial<Message> = {}): Message => ({
   attachments: [],
   parentId: null,
   replyCount: 0,
+  lastReplyAt: null,
+  replyUserIds: [],
   reactions: [],
   createdAt: new Date('2026-12-01T10:00:00.000Z'),
   updatedAt: new Date('2026-12-01T10:05:00.000Z'),

@@ -17,6 +17,8 @@ const message = (n: number, conversationId: string, over: Partial<Message> = {})
   attachments: [],
   parentId: null,
   replyCount: 0,
+  lastReplyAt: null,
+  replyUserIds: [],
   reactions: [],
   createdAt: new Date(n * 1000),
   updatedAt: new Date(n * 1000),

@@ -154,4 +154,42 @@ describe('delivery: notifications for recipients without a live socket', () => {
       await reader.stop();
     }
   }, 60_000);
+
+  it('a message deleted before its job ran notifies nobody', async () => {
+    const queue = app.get(DeliveryQueue).queue;
+    const messages = app.get(MessagesService);
+    await queue.pause(); // workers take no job until resumed
+    let later: Message;
+    try {
+      const doomed = (await messages.sendMessage(sender, conversationId, { content: 'oops' }))
+        .message;
+      const jobId = deliveryJobId(conversationId, doomed.seq);
+      // The relay enqueued it with what the notification says, so no read of the message.
+      const job = await expectEventually(async () => {
+        const found = await queue.getJob(jobId);
+        expect(found).toBeDefined();
+        return found!;
+      });
+      expect(job.data).toMatchObject({
+        preview: 'oops',
+        createdAt: doomed.createdAt.toISOString(),
+      });
+      await messages.deleteMessage(sender, conversationId, doomed.id);
+      // The deletion's event takes the waiting job out.
+      await expectEventually(async () => expect(await queue.getJob(jobId)).toBeUndefined());
+      later = (await messages.sendMessage(sender, conversationId, { content: 'after' })).message;
+    } finally {
+      await queue.resume();
+    }
+    const reader = await readNotifications(conversationId);
+    try {
+      await expectEventually(
+        () => expect(reader.seen.some((e) => e.data.messageId === later.id)).toBe(true),
+        { timeoutMs: 30_000 },
+      );
+      expect(reader.seen.filter((e) => e.data.preview === 'oops')).toEqual([]);
+    } finally {
+      await reader.stop();
+    }
+  }, 60_000);
 });

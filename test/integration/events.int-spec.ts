@@ -123,6 +123,49 @@ describe('Kafka events from the outbox relay', () => {
     }
   }, 60_000);
 
+  it('publishes chat.reaction.updated in seq order per conversation, ending at the stored state', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const { conversation } = await conversations.createConversation(a, {
+      type: 'private',
+      participants: [b],
+    });
+    const id = conversation.id;
+    const sent = [];
+    for (let i = 0; i < 3; i++)
+      sent.push((await messages.sendMessage(a, id, { content: `m${i}` })).message);
+    for (const m of sent) await messages.react(b, id, m.id, '👍', true);
+    await messages.react(a, id, sent[2].id, ':tada:', true);
+    const last = await messages.react(b, id, sent[2].id, '👍', false);
+
+    const reader = await readTopics([TOPICS.messages], (key) => key === id);
+    try {
+      const reactions = () =>
+        firstSeen(reader.seen).filter((r) => r.event.type === 'chat.reaction.updated');
+      await expectEventually(() => expect(reactions()).toHaveLength(5), { timeoutMs: 30_000 });
+      // After each message's creation, in the order the actor applied them.
+      const order = firstSeen(reader.seen).map((r) => [r.event.type, r.event.data.seq]);
+      expect(order).toEqual([
+        ['chat.message.created', 1],
+        ['chat.message.created', 2],
+        ['chat.message.created', 3],
+        ['chat.reaction.updated', 1],
+        ['chat.reaction.updated', 2],
+        ['chat.reaction.updated', 3],
+        ['chat.reaction.updated', 3],
+        ['chat.reaction.updated', 3],
+      ]);
+      const final = reactions().at(-1)!.event;
+      expect(final).toMatchObject({
+        subject: id,
+        data: { messageId: sent[2].id, conversationId: id },
+      });
+      expect(final.data.reactions).toEqual(JSON.parse(JSON.stringify(last.reactions)));
+      expect(last.reactions).toEqual([{ emoji: ':tada:', count: 1, userIds: [a] }]);
+    } finally {
+      await reader.stop();
+    }
+  }, 60_000);
+
   it('drops an event whose change never landed, after the grace period, and goes on', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
     const { conversation } = await conversations.createConversation(a, {
@@ -134,7 +177,8 @@ describe('Kafka events from the outbox relay', () => {
     const ghost = messageCreated({
       ...{ id: new Types.ObjectId().toHexString(), conversationId: conversation.id, seq: 1 },
       ...{ senderId: a, content: 'never stored', attachments: [], parentId: null, replyCount: 0 },
-      ...{ reactions: [], createdAt: now, updatedAt: now, editedAt: null, deletedAt: null },
+      ...{ lastReplyAt: null, replyUserIds: [], reactions: [] },
+      ...{ createdAt: now, updatedAt: now, editedAt: null, deletedAt: null },
       ...{ deliveredTo: [], readBy: [], clientMessageId: randomUUID() },
     });
     await app.get<ChangeLog>(CHANGE_LOG).prepare([ghost]);

@@ -117,6 +117,7 @@ describe('collections and indexes on the real MongoDB-wire server', () => {
       fileType: 'image/png',
       fileSize: 10,
       storageKey: `att/${new Types.ObjectId().toHexString()}/${randomUUID()}`,
+      storageUrl: 's3://parley/att/x',
       uploadExpiresAt: new Date(Date.now() + 60_000),
     };
     const created = await attachments.create(row);

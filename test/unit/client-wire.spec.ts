@@ -30,6 +30,8 @@ const events: { [E in keyof EventsMatch]: EventsMatch[E] } & Record<keyof Sdk.Se
     'conversation:updated': true,
     'conversation:deleted': true,
     receipt: true,
+    'reaction:updated': true,
+    'thread:updated': true,
     typing: true,
     presence: true,
     'sync:required': true,
@@ -41,6 +43,8 @@ const commands: { [E in keyof CommandsMatch]: CommandsMatch[E] } & Record<
   'message:send': [true, true],
   'message:edit': [true, true],
   'message:delete': [true, true],
+  'reaction:add': [true, true],
+  'reaction:remove': [true, true],
   sync: [true, true],
   typing: [true, true],
   read: [true, true],
@@ -50,7 +54,7 @@ const commands: { [E in keyof CommandsMatch]: CommandsMatch[E] } & Record<
 
 describe('@parley/client wire types', () => {
   it('name every server event and command (their shapes are checked by tsc)', () => {
-    expect(Object.keys(events)).toHaveLength(10);
-    expect(Object.keys(commands)).toHaveLength(8);
+    expect(Object.keys(events)).toHaveLength(12);
+    expect(Object.keys(commands)).toHaveLength(10);
   });
 });

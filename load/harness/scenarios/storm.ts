@@ -21,14 +21,14 @@ const log = (what: string) => console.error(`bench: R1 ${what}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sums every sample of a Prometheus counter (all label sets) in a /metrics text. */
-function counter(text: string, name: string): number {
+export function counter(text: string, name: string): number {
   let sum = 0;
   for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'gm')))
     sum += Number(m[1]);
   return sum;
 }
 
-function connect(url: string, token: string): Promise<Socket> {
+export function connect(url: string, token: string): Promise<Socket> {
   const socket = io(`${url}/chat`, {
     transports: ['websocket'],
     forceNew: true,

@@ -183,7 +183,8 @@ describe('k6 Socket.IO framing against a real socket.io server', () => {
       emitWithAck(conn, 'echo', { n: 1, text: 'ünïcode "q"' }),
       emitWithAck(conn, 'echo', { n: 2 }),
     ]);
-    expect(conn.sent.slice(1)).toEqual([
+    // The server pings every 80 ms: pongs ('3') may fall between the frames under load.
+    expect(conn.sent.slice(1).filter((f) => f !== '3')).toEqual([
       '42/chat,0["echo",{"n":1,"text":"ünïcode \\"q\\""}]',
       '42/chat,1["echo",{"n":2}]',
     ]);
