@@ -75,15 +75,15 @@ describe('ClusterMembership on the real Redis', () => {
     }
   });
 
-  it('drops a crashed node within TTL + one heartbeat, while it keeps its last view', async () => {
+  // How soon (TTL + one heartbeat) is proven with a fake clock in cluster-membership.spec.ts;
+  // here, on the real Redis, that the others drop it and the cut-off node keeps its last view.
+  it('drops a crashed node, while it keeps its last view', async () => {
     const warn = jest.fn();
     const crashed = member('node-x', { ...silent, warn, info: () => undefined } as never);
     await crashed.m.join();
     await everyoneSees([...ids, 'node-x']);
-    const crashedAt = Date.now();
     crashed.redis.disconnect(); // no more beats and no ZREM: as far as Redis can tell, a crash
     await everyoneSees(ids); // by now the cut-off node has failed several beats
-    expect(Date.now() - crashedAt).toBeLessThan(TTL + HEARTBEAT + 300);
     expect(crashed.m.liveNodes()).toEqual([...ids, 'node-x']);
     await expectEventually(() => expect(warn).toHaveBeenCalled(), { intervalMs: 20 });
     expect(warn).toHaveBeenCalledTimes(1); // once per outage, not per beat
@@ -98,9 +98,7 @@ describe('ClusterMembership on the real Redis', () => {
     expect(await registry.zscore(`${prefix}:nodes`, 'node-y')).toBeNull();
     expect(leaving.liveNodes()).not.toContain('node-y');
     expect(Array.from({ length: 200 }, (_, i) => leaving.ownerOf(`c${i}`))).not.toContain('node-y');
-    const leftAt = Date.now();
     await everyoneSees(ids);
-    expect(Date.now() - leftAt).toBeLessThan(HEARTBEAT + 300);
   });
 });
 
@@ -167,12 +165,11 @@ describe('NodeBus on the real Redis', () => {
   });
 
   it('fails at once when no node listens', async () => {
-    const started = Date.now();
+    // 'not listening' (not the timeout's 'did not answer') is what proves it did not wait.
     await expect(a.request('bus-nobody', {}, 10_000)).rejects.toMatchObject({
       code: 'unavailable',
       message: 'node bus-nobody is not listening',
     });
-    expect(Date.now() - started).toBeLessThan(500);
   });
 
   it('answers unavailable while the target has no handler yet', async () => {
