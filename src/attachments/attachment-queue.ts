@@ -1,10 +1,9 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
-import Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import type { ChatEvent } from '../events/chat-events';
 import type { PublishedSink } from '../events/outbox-relay';
-import { bullPrefix } from '../jobs/delivery-queue';
+import { RelayFedQueue } from '../jobs/relay-fed-queue';
 
 export const ATTACHMENTS_QUEUE = 'attachments';
 /** How often the sweep (stale pending uploads, stale claims) runs. */
@@ -66,25 +65,16 @@ export function jobsFor(events: readonly ChatEvent[]): AttachmentJob[] {
  */
 export class AttachmentQueue implements PublishedSink, OnApplicationShutdown {
   readonly queue: Queue<AttachmentJob>;
-  private readonly connection: Redis;
+  private readonly producer: RelayFedQueue<AttachmentJob>;
 
   constructor(config: AppConfig) {
-    this.connection = new Redis(config.redis.url, {
-      connectionName: `parley:${config.nodeId}:attachments-queue`,
-      maxRetriesPerRequest: 3,
+    this.producer = new RelayFedQueue<AttachmentJob>(config, ATTACHMENTS_QUEUE, {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: 3600, count: 50_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
     });
-    this.connection.on('error', () => undefined); // reported by the relay's failed rounds
-    this.queue = new Queue<AttachmentJob>(ATTACHMENTS_QUEUE, {
-      connection: this.connection,
-      prefix: bullPrefix(config),
-      defaultJobOptions: {
-        attempts: 8,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: { age: 3600, count: 50_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
-    });
-    this.queue.on('error', () => undefined);
+    this.queue = this.producer.queue;
   }
 
   async published(events: readonly ChatEvent[]): Promise<void> {
@@ -111,8 +101,7 @@ export class AttachmentQueue implements PublishedSink, OnApplicationShutdown {
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.queue.close().catch(() => undefined);
-    await this.connection.quit().catch(() => this.connection.disconnect());
+  onApplicationShutdown(): Promise<void> {
+    return this.producer.close();
   }
 }

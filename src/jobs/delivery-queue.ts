@@ -1,12 +1,12 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import { Gauge, Registry } from 'prom-client';
 import type { AppConfig } from '../config/app-config';
 import { previewOf } from '../conversations/conversation.types';
 import type { ChatEvent } from '../events/chat-events';
 import type { PublishedSink } from '../events/outbox-relay';
 import { withTimeout } from '../infra/with-timeout';
+import { RelayFedQueue } from './relay-fed-queue';
 
 export const DELIVERY_QUEUE = 'delivery';
 
@@ -31,8 +31,7 @@ export interface DeliveryJob {
  */
 export const deliveryJobId = (conversationId: string, seq: number) => `${conversationId}-${seq}`;
 
-/** Queue keys live under the cluster's prefix, so clusters (and test runs) never mix. */
-export const bullPrefix = (config: AppConfig) => `${config.cluster.prefix}:bull`;
+export { bullPrefix } from './relay-fed-queue';
 
 /**
  * The `delivery` queue, fed by the outbox relay after each batch Kafka acknowledged (one
@@ -41,26 +40,17 @@ export const bullPrefix = (config: AppConfig) => `${config.cluster.prefix}:bull`
  */
 export class DeliveryQueue implements PublishedSink, OnApplicationShutdown {
   readonly queue: Queue<DeliveryJob>;
-  private readonly connection: Redis;
+  private readonly producer: RelayFedQueue<DeliveryJob>;
 
   constructor(config: AppConfig, registry: Registry) {
-    this.connection = new Redis(config.redis.url, {
-      connectionName: `parley:${config.nodeId}:delivery-queue`,
-      maxRetriesPerRequest: 3,
+    this.producer = new RelayFedQueue<DeliveryJob>(config, DELIVERY_QUEUE, {
+      attempts: config.workers.deliveryAttempts,
+      backoff: { type: 'exponential', delay: 1000 },
+      // Kept an hour so a republished message finds its job and is not delivered twice.
+      removeOnComplete: { age: 3600, count: 50_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
     });
-    this.connection.on('error', () => undefined); // reported by the relay's failed rounds
-    this.queue = new Queue<DeliveryJob>(DELIVERY_QUEUE, {
-      connection: this.connection,
-      prefix: bullPrefix(config),
-      defaultJobOptions: {
-        attempts: config.workers.deliveryAttempts,
-        backoff: { type: 'exponential', delay: 1000 },
-        // Kept an hour so a republished message finds its job and is not delivered twice.
-        removeOnComplete: { age: 3600, count: 50_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
-    });
-    this.queue.on('error', () => undefined);
+    this.queue = this.producer.queue;
     const queue = this.queue;
     new Gauge({
       name: 'parley_delivery_queue_depth',
@@ -114,8 +104,7 @@ export class DeliveryQueue implements PublishedSink, OnApplicationShutdown {
     await job.remove().catch(() => undefined); // taken by a worker meanwhile: it runs
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.queue.close().catch(() => undefined);
-    await this.connection.quit().catch(() => this.connection.disconnect());
+  onApplicationShutdown(): Promise<void> {
+    return this.producer.close();
   }
 }

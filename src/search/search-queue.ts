@@ -1,12 +1,11 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import { Gauge, Registry } from 'prom-client';
 import type { AppConfig } from '../config/app-config';
 import type { ChatEvent } from '../events/chat-events';
 import type { PublishedSink } from '../events/outbox-relay';
 import { withTimeout } from '../infra/with-timeout';
-import { bullPrefix } from '../jobs/delivery-queue';
+import { RelayFedQueue } from '../jobs/relay-fed-queue';
 
 export const SEARCH_QUEUE = 'search-index';
 
@@ -50,28 +49,19 @@ export const SEARCH_ATTEMPTS = 1_000_000;
  */
 export class SearchQueue implements PublishedSink, OnApplicationShutdown {
   readonly queue: Queue<SearchJob>;
-  private readonly connection: Redis;
+  private readonly producer: RelayFedQueue<SearchJob>;
 
   constructor(
     private readonly config: AppConfig,
     registry: Registry,
   ) {
-    this.connection = new Redis(config.redis.url, {
-      connectionName: `parley:${config.nodeId}:search-queue`,
-      maxRetriesPerRequest: 3,
+    this.producer = new RelayFedQueue<SearchJob>(config, SEARCH_QUEUE, {
+      attempts: SEARCH_ATTEMPTS,
+      backoff: { type: 'search' },
+      removeOnComplete: { age: 600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
     });
-    this.connection.on('error', () => undefined); // reported by the relay's failed rounds
-    this.queue = new Queue<SearchJob>(SEARCH_QUEUE, {
-      connection: this.connection,
-      prefix: bullPrefix(config),
-      defaultJobOptions: {
-        attempts: SEARCH_ATTEMPTS,
-        backoff: { type: 'search' },
-        removeOnComplete: { age: 600, count: 1000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
-    });
-    this.queue.on('error', () => undefined);
+    this.queue = this.producer.queue;
     const queue = this.queue;
     new Gauge({
       name: 'parley_search_queue_depth',
@@ -95,8 +85,7 @@ export class SearchQueue implements PublishedSink, OnApplicationShutdown {
     if (job) await this.queue.add('batch', job);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.queue.close().catch(() => undefined);
-    await this.connection.quit().catch(() => this.connection.disconnect());
+  onApplicationShutdown(): Promise<void> {
+    return this.producer.close();
   }
 }
