@@ -90,6 +90,7 @@ export class ActorRegistry implements OnModuleDestroy {
         reactionMetrics: this.reactionMetrics,
         maxBatch: MAX_BATCH,
         reactionMaxDistinct: this.config.limits.reactionMaxDistinct,
+        summaryIntervalMs: this.config.summaryWriteIntervalMs,
       });
       this.actors.set(conversationId, actor);
     }
@@ -110,6 +111,7 @@ export class ActorRegistry implements OnModuleDestroy {
     for (const [id, actor] of this.actors) {
       if (!stillOwned(id)) {
         this.actors.delete(id);
+        actor.flushFollowUp();
         if (!actor.isIdle(0)) this.retiring.add(actor);
         released++;
       }
@@ -120,7 +122,9 @@ export class ActorRegistry implements OnModuleDestroy {
   /** Resolves once every actor's mailbox is empty (for a graceful stop), or after `ms`. */
   async drain(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    const busy = () => [...this.actors.values(), ...this.retiring].some((a) => !a.isIdle(0));
+    const all = () => [...this.actors.values(), ...this.retiring];
+    for (const actor of all()) actor.flushFollowUp();
+    const busy = () => all().some((a) => !a.isIdle(0));
     while (Date.now() < deadline && busy()) {
       await new Promise((r) => setTimeout(r, 20));
     }

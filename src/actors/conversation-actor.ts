@@ -48,6 +48,8 @@ export interface ActorDeps {
   maxBatch: number;
   /** REACTION_MAX_DISTINCT: distinct emoji one message takes. */
   reactionMaxDistinct: number;
+  /** SUMMARY_WRITE_INTERVAL_MS: least time between two follow-up writes of the conversation. */
+  summaryIntervalMs: number;
 }
 
 export interface SendResult {
@@ -90,7 +92,9 @@ export class ConversationActor {
   private lane: Promise<unknown> = Promise.resolve();
   private laneIdle = true;
   /** Follow-up writes of stored sends not yet on the lane, coalesced per conversation. */
-  private followUp?: { readers: Map<string, number> };
+  private followUp?: { readers: Map<string, number>; timer?: NodeJS.Timeout };
+  /** When the last follow-up write was put on the lane. */
+  private followUpAt = -Infinity;
   /** Read and delivered cursors of the members, written in coalesced flushes. */
   readonly receipts: ReceiptCoalescer;
   /** The messages' reactions, written in coalesced flushes. */
@@ -405,17 +409,34 @@ export class ConversationActor {
   }
 
   /**
-   * Queues the follow-up writes of stored messages on the lane, merged with any not yet
-   * started: the summary (from the state at write time) and the senders' implicit read.
-   * Their failure does not fail the sends: the summary is repaired by the next write
-   * (lastSeq is read from the messages on load), and is never moved backwards.
+   * Queues the follow-up writes of stored messages, merged with any not yet started: the
+   * summary (from the state at write time) and the senders' implicit read. The first after a
+   * quiet spell goes on the lane at once; a busy conversation's wait until `summaryIntervalMs`
+   * after the previous one (a write per message would cost the database more than the
+   * messages: FerretDB spends ~1 ms per updated document). The actor's memory answers
+   * meanwhile. Their failure does not fail the sends: the summary is repaired by the next
+   * write (lastSeq is read from the messages on load), and is never moved backwards.
    */
   private scheduleFollowUp(stored: Message[]): void {
     if (stored.length === 0) return;
     const first = !this.followUp;
-    const f = (this.followUp ??= { readers: new Map() });
+    const f: NonNullable<typeof this.followUp> = (this.followUp ??= { readers: new Map() });
     for (const m of stored) f.readers.set(m.senderId, m.seq);
     if (!first) return;
+    const wait = this.followUpAt + this.deps.summaryIntervalMs - Date.now();
+    if (wait <= 0) this.startFollowUp();
+    else f.timer = setTimeout(() => this.startFollowUp(), wait).unref();
+  }
+
+  /** Puts a follow-up waiting for its interval on the lane now (a stop or a handover). */
+  flushFollowUp(): void {
+    if (this.followUp?.timer) this.startFollowUp();
+  }
+
+  private startFollowUp(): void {
+    clearTimeout(this.followUp?.timer);
+    this.followUp!.timer = undefined;
+    this.followUpAt = Date.now();
     void this.onLane(async () => {
       const { readers } = this.followUp!;
       this.followUp = undefined;

@@ -34,6 +34,8 @@ export class AppConfig {
     sendRateBurst: number;
     reactionMaxDistinct: number;
   };
+  /** SUMMARY_WRITE_INTERVAL_MS: how often a busy conversation's summary is written. */
+  readonly summaryWriteIntervalMs: number;
   readonly healthTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly cluster: {
@@ -103,6 +105,7 @@ export class AppConfig {
       sendRateBurst: env.SEND_RATE_BURST,
       reactionMaxDistinct: env.REACTION_MAX_DISTINCT,
     };
+    this.summaryWriteIntervalMs = env.SUMMARY_WRITE_INTERVAL_MS;
     this.healthTimeoutMs = env.HEALTH_TIMEOUT_MS;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.cluster = {

@@ -132,6 +132,10 @@ export const envSchema = z
     SEND_RATE_BURST: int(1, 1_000_000).default(50),
     /** Distinct emoji one message takes (one more answers `conflict`). */
     REACTION_MAX_DISTINCT: int(1, 1000).default(50),
+    // A busy conversation's summary (lastSeq, lastMessage) and its senders' implicit read
+    // cursors are written at most once per this interval (the first send after a quiet one
+    // at once); the owning actor's memory is the truth meanwhile. 0: after every flush.
+    SUMMARY_WRITE_INTERVAL_MS: int(0, 10_000).default(500),
     HEALTH_TIMEOUT_MS: int(100, 30_000).default(1500),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
     // Cluster membership and node-to-node requests (src/cluster).

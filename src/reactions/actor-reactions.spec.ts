@@ -1,9 +1,9 @@
-import pino from 'pino';
 import { ConversationActor } from '../actors/conversation-actor';
 import type { Broadcaster } from '../actors/broadcaster';
 import type { ConversationRepository } from '../conversations/conversation.repository';
 import type { MessageRepository } from '../messages/message.repository';
 import type { ReactionsUpdate, StoredReaction } from './reaction-state';
+import { actorDeps, storedGroup } from '../../test/support/actor-fakes';
 
 const conv = 'c'.repeat(24);
 const msg = 'a'.repeat(24);
@@ -17,7 +17,6 @@ function actor(writeMs: number, maxDistinct = 50) {
   const stored: StoredReaction[][] = [];
   const broadcast: ReactionsUpdate[] = [];
   let reads = 0;
-  const now = new Date(0);
   const messages = {
     maxSeq: async () => 1,
     page: async () => ({ items: [], hasMore: false }),
@@ -32,36 +31,20 @@ function actor(writeMs: number, maxDistinct = 50) {
     },
   } as unknown as MessageRepository;
   const conversations = {
-    findStateById: async () => ({
-      conversation: {
-        id: conv,
-        type: 'group',
-        name: 'g',
-        participants: users,
-        admins: [users[0]],
-        createdBy: users[0],
-        lastSeq: 1,
-        lastMessageAt: now,
-        lastMessage: null,
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-      },
-    }),
+    findStateById: async () => storedGroup(conv, users, 1),
     cursorsIn: async () => new Map(),
   } as unknown as ConversationRepository;
-  const a = new ConversationActor(conv, {
-    messages,
-    conversations,
-    writer: { submit: async () => undefined },
-    changeLog: { prepare: async () => undefined },
-    broadcaster: {
-      reactions: (u: readonly ReactionsUpdate[]) => void broadcast.push(...u),
-    } as Broadcaster,
-    logger: pino({ level: 'silent' }),
-    maxBatch: 256,
-    reactionMaxDistinct: maxDistinct,
-  });
+  const a = new ConversationActor(
+    conv,
+    actorDeps({
+      messages,
+      conversations,
+      broadcaster: {
+        reactions: (u: readonly ReactionsUpdate[]) => void broadcast.push(...u),
+      } as Broadcaster,
+      reactionMaxDistinct: maxDistinct,
+    }),
+  );
   return { a, stored, broadcast, reads: () => reads };
 }
 
