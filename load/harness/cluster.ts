@@ -79,14 +79,18 @@ export async function bareCluster(nodes: 1 | 2, runId: string): Promise<Cluster>
   };
 }
 
-export async function parleyCluster(nodes: 1 | 2, runId: string): Promise<Cluster> {
+export async function parleyCluster(
+  nodes: 1 | 2,
+  runId: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Cluster> {
   // A fresh database: FerretDB scans whole collections for every filter, so a run on top
   // of old data would measure the old data.
   const mongoUrl = withDatabase(
     stackEnv().MONGO_URL,
     `bench_${runId}_${nodes}n`.replace(/-/g, '_'),
   );
-  const env = { MONGO_URL: mongoUrl, CLUSTER_PREFIX: `${runId}-${nodes}n` };
+  const env = { ...extraEnv, MONGO_URL: mongoUrl, CLUSTER_PREFIX: `${runId}-${nodes}n` };
   const started = await Promise.allSettled(Array.from({ length: nodes }, () => startNode(env)));
   const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const db = await mongo.MongoClient.connect(mongoUrl);

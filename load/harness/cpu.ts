@@ -156,7 +156,9 @@ export function rssBytes(pid: number): number {
 }
 
 /** The pid of a local stack service (`.stack/<name>.pid`). */
-export function stackPid(name: 'redis' | 'pg' | 'mongo' | 'kafka' | 's3'): number | undefined {
+export function stackPid(
+  name: 'redis' | 'pg' | 'mongo' | 'kafka' | 's3' | 'search',
+): number | undefined {
   try {
     return Number(readFileSync(join(ROOT, '.stack', `${name}.pid`), 'utf8').trim()) || undefined;
   } catch {

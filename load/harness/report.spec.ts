@@ -121,6 +121,47 @@ describe('markdown', () => {
     expect(md).not.toContain('## S1 idle connections');
   });
 
+  it('renders Q1 under its title: the worker against the raw _bulk, the lag, the size', () => {
+    const q1 = results();
+    q1.scenarios = [
+      row({
+        key: 'q1.index',
+        scenario: 'Q1',
+        name: '100,000 messages, 50 conversations',
+        metric: 'indexed through the workers',
+        value: 1500,
+        unit: 'msg/s',
+        ceiling: 6000,
+      }),
+      row({
+        key: 'q1.lag',
+        scenario: 'Q1',
+        name: 'steady 200 msg/s, 20 s (not kept up)',
+        metric: 'indexing lag p99 (bucket bound)',
+        value: Infinity,
+        unit: 's',
+      }),
+      row({
+        scenario: 'Q1',
+        name: '100,000 messages, 50 conversations',
+        metric: 'index size',
+        value: 21.5,
+        unit: 'MiB',
+      }),
+    ];
+    q1.notes = { Q1: ['index 21.5 MiB for 100,000 documents'] };
+    const out = markdown(q1, []);
+    expect(out).toContain('## Q1 message search');
+    expect(out).toContain(
+      '| 100,000 messages, 50 conversations | indexed through the workers | 1,500 | msg/s | 6,000 | 0.25× |  |',
+    );
+    expect(out).toMatch(
+      /\| steady 200 msg\/s, 20 s \(not kept up\) \| indexing lag p99 \(bucket bound\) \| (∞|Infinity) \| s \|/,
+    );
+    expect(out).toContain('| index size | 21.5 | MiB |');
+    expect(out).toContain('- index 21.5 MiB for 100,000 documents');
+  });
+
   it('gives a ratio enough digits to tell a miss from its bound', () => {
     const close = results();
     close.scenarios.push(

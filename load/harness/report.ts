@@ -91,6 +91,18 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
       'writes per reaction, and the `reaction:updated` events the members received against ' +
       'one event per reaction reaching every member.',
   },
+  Q1: {
+    title: 'Q1 message search',
+    about:
+      'Two nodes, each running the search-index worker, over N messages stored in 50 ' +
+      'conversations and handed to the queue in jobs of 500 ids (as the relay batches a ' +
+      'backlog): messages per second until the index holds them all, against a raw _bulk of ' +
+      'the same documents (500 per request, 4 in flight like the workers) into an index of ' +
+      'the same mapping. The p99 indexing lag (change to indexed, histogram bucket bound) ' +
+      'under steady REST sends at 200 msg/s, and at the highest lower rate the stack keeps ' +
+      'up with when it does not; GET /search p50/p99 for one and three terms by a member of ' +
+      'the 50; the index size from _stats.',
+  },
   O1: {
     title: 'O1 outbox relay',
     about:

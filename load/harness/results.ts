@@ -6,8 +6,10 @@ import { cpus, release, totalmem } from 'node:os';
 import type { Chart } from './chart';
 
 /** S1–S6 of issue 7; R1 receipt and typing storms (issue 5); R2 a reaction storm (issue 14);
- * O1 the outbox relay (issue 6); D1 data scale (issue 11); A1 attachments (issue 13). */
-export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'R1' | 'R2' | 'O1' | 'D1' | 'A1';
+ * O1 the outbox relay (issue 6); D1 data scale (issue 11); A1 attachments (issue 13); Q1 message
+ * search (issue 15). */
+export type ScenarioId =
+  'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'R1' | 'R2' | 'O1' | 'D1' | 'A1' | 'Q1';
 
 export interface Row {
   /** Stable id a target refers to, such as `s2.deliveries.10`. */

@@ -67,16 +67,32 @@ const CHECKS: Record<ChatEventType, Check | undefined> = {
 
 const PROJECTION = { conversationId: 1, updatedAt: 1, deletedAt: 1, readSeq: 1 };
 
-/** Up to this many documents of one collection are read one by one, more with one `$in`. */
-const POINT_READS = 32;
+/** Lookups by `_id` in flight per collection (three collections: a share of the pool of 100). */
+const LOOKUPS = 16;
+
+async function pointReads(
+  coll: mongo.Collection,
+  ids: (Types.ObjectId | string)[],
+): Promise<Doc[]> {
+  const found: Doc[] = [];
+  for (let i = 0; i < ids.length; i += LOOKUPS) {
+    const docs = await Promise.all(
+      ids
+        .slice(i, i + LOOKUPS)
+        .map((id) => coll.findOne({ _id: id } as never, { projection: PROJECTION })),
+    );
+    for (const d of docs) if (d) found.push(d);
+  }
+  return found;
+}
 
 /**
- * Checks a batch with few reads. A steady relay sees a few events per round: it reads their
- * documents by `_id`, the only filter FerretDB's SQLite backend pushes down (a `$in` there
- * scans the whole collection, which grows). A backlog is read with one `_id: { $in }` per
- * collection: 500 lookups by `_id` measured 1.4–3.5 s on FerretDB here against ~0.4 s for the
- * `$in` (on MongoDB both are index reads). A read that fails leaves its events `unknown`,
- * never `missing`.
+ * Checks a batch by reading its documents by `_id`, the filter FerretDB pushes down to its
+ * index, LOOKUPS at a time. Never one `_id: { $in }`: FerretDB v1 scans the whole collection
+ * for it, so its cost grows with the collection, not the batch (measured on 100,000 messages:
+ * `$in` of 40 ids 12 s, 40 lookups 0.1 s; a relay at 200 events/s has rounds of about 40).
+ * On MongoDB both are index reads. A read that fails leaves its events `unknown`, never
+ * `missing`.
  */
 export class MongoChangeVerifier implements ChangeVerifier {
   private readonly collections: Record<CollectionName, mongo.Collection>;
@@ -107,17 +123,7 @@ export class MongoChangeVerifier implements ChangeVerifier {
     await Promise.all(
       [...wanted].map(async ([collection, ids]) => {
         const coll = this.collections[collection];
-        const docs = await (
-          ids.size <= POINT_READS
-            ? Promise.all(
-                [...ids.values()].map((id) =>
-                  coll.findOne({ _id: id } as never, { projection: PROJECTION }),
-                ),
-              ).then((found) => found.flatMap((d) => (d ? [d] : [])))
-            : coll
-                .find({ _id: { $in: [...ids.values()] } } as never, { projection: PROJECTION })
-                .toArray()
-        ).catch(() => undefined);
+        const docs = await pointReads(coll, [...ids.values()]).catch(() => undefined);
         found.set(collection, docs && new Map(docs.map((d) => [String(d._id), d])));
       }),
     );

@@ -37,15 +37,23 @@ export class MongoMessageSource implements MessageSource {
     return found;
   }
 
+  /** By `_id` too, one lookup per conversation: a `$in` would scan every conversation. */
   async liveConversations(ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const docs = await this.mongo
-      .collection('conversations')
-      .find(
-        { _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, deletedAt: null },
-        { projection: { _id: 1 } },
-      )
-      .toArray();
-    return new Set(docs.map((d) => String(d._id)));
+    const collection = this.mongo.collection('conversations');
+    const live = new Set<string>();
+    for (let i = 0; i < ids.length; i += LOOKUPS) {
+      const docs = await Promise.all(
+        ids
+          .slice(i, i + LOOKUPS)
+          .map((id) =>
+            collection.findOne(
+              { _id: new Types.ObjectId(id) },
+              { projection: { _id: 1, deletedAt: 1 } },
+            ),
+          ),
+      );
+      for (const d of docs) if (d && d.deletedAt == null) live.add(String(d._id));
+    }
+    return live;
   }
 }
