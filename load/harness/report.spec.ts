@@ -1,6 +1,6 @@
 import { chartSvg } from './chart';
 import { markdown, targetChart } from './report';
-import { parseResults, Results, resultsJson, row } from './results';
+import { carryOver, parseResults, Results, resultsJson, row } from './results';
 import { evaluate, TARGETS } from './targets';
 
 const results = (): Results => ({
@@ -240,5 +240,58 @@ describe('charts', () => {
     expect(points[1][0] - points[0][0]).toBeCloseTo(points[2][0] - points[1][0], 1);
     expect(points[0][1] - points[1][1]).toBeCloseTo(points[1][1] - points[2][1], 1);
     expect(points[2][1]).toBeLessThan(points[0][1]);
+  });
+});
+
+describe('a run of some scenarios', () => {
+  const q1 = row({
+    key: 'q1.rate',
+    scenario: 'Q1',
+    name: 'index',
+    metric: 'indexed/s',
+    value: 600,
+    unit: 'msg/s',
+    ceiling: 3000,
+  });
+  const later = (): Results => ({
+    ...results(),
+    date: '2026-11-26T09:00:00.000Z',
+    command: 'npm run bench -- --quick Q1',
+    scenarios: [q1],
+    notes: {},
+  });
+
+  it('keeps the scenarios it did not run from the previous run, dated, and replaces its own', () => {
+    const previous = results();
+    const s2Rerun = { ...later(), scenarios: [{ ...previous.scenarios[0], value: 999 }, q1] };
+    const whole = carryOver(s2Rerun, previous, new Set(['S2', 'Q1']));
+    // S2 from this run only (never mixed with the previous run's rows), the rest carried.
+    expect(whole.scenarios.filter((r) => r.scenario === 'S2').map((r) => r.value)).toEqual([999]);
+    expect(whole.scenarios.map((r) => r.scenario).sort()).toEqual(['Q1', 'S2', 'S3', 'S5', 'S6']);
+    expect(whole.notes).toEqual({}); // S2's old note went with its old rows
+    expect(Object.keys(whole.carried ?? {}).sort()).toEqual(['S3', 'S5', 'S6']);
+    const md = markdown(whole);
+    expect(md).toContain('Measured on 2026-11-26 09:00 UTC with `npm run bench -- --quick Q1`');
+    expect(md).toMatch(/## S5[^]*Measured on 2026-11-25 01:02 UTC with `npm run bench -- --quick`/);
+    expect(md).not.toMatch(/## Q1[^#]*Measured on 2026-11-25/);
+  });
+
+  it('names the run that measured a scenario through several partial runs', () => {
+    const first = carryOver(later(), results(), new Set(['Q1']));
+    const second = carryOver(
+      { ...later(), date: '2026-11-27T00:00:00.000Z', scenarios: [] },
+      first,
+      new Set(['A1']),
+    );
+    expect(second.carried?.S5).toEqual({
+      date: '2026-11-25T01:02:03.000Z',
+      command: 'npm run bench -- --quick',
+    });
+    expect(second.carried?.Q1?.date).toBe('2026-11-26T09:00:00.000Z');
+  });
+
+  it('carries nothing across a quick and a full run', () => {
+    const full = { ...later(), quick: false };
+    expect(carryOver(full, results(), new Set(['Q1'])).scenarios).toEqual([q1]);
   });
 });

@@ -51,6 +51,14 @@ export interface Results {
   scenarios: Row[];
   charts: ScenarioChart[];
   notes: Partial<Record<ScenarioId, string[]>>;
+  /** Scenarios this run did not measure, kept from an earlier run: which one. */
+  carried?: Partial<Record<ScenarioId, RunRef>>;
+}
+
+/** A run, as a carried-over scenario names it. */
+export interface RunRef {
+  date: string;
+  command: string;
 }
 
 export function machine(): Machine {
@@ -91,4 +99,39 @@ export function parseResults(text: string): Results {
   return JSON.parse(text, (_, v: unknown) =>
     v === 'Infinity' || v === '-Infinity' || v === 'NaN' ? Number(v) : v,
   ) as Results;
+}
+
+/**
+ * A run of some scenarios keeps the others' figures from the previous run of the same size
+ * (full or quick), each marked with the run that measured it, so BENCHMARKS.md stays whole
+ * (every ratio still comes from one run: a scenario's rows are never mixed across runs).
+ */
+export function carryOver(
+  current: Results,
+  previous: Results | undefined,
+  ran: ReadonlySet<ScenarioId>,
+): Results {
+  if (!previous || previous.quick !== current.quick) return current;
+  const kept = (id: ScenarioId) => !ran.has(id);
+  const ids = new Set<ScenarioId>([
+    ...previous.scenarios.map((r) => r.scenario),
+    ...(Object.keys(previous.notes) as ScenarioId[]),
+  ]);
+  const carried: Partial<Record<ScenarioId, RunRef>> = {};
+  for (const id of ids) {
+    if (kept(id))
+      carried[id] = previous.carried?.[id] ?? { date: previous.date, command: previous.command };
+  }
+  return {
+    ...current,
+    scenarios: [...current.scenarios, ...previous.scenarios.filter((r) => kept(r.scenario))],
+    charts: [...current.charts, ...previous.charts.filter((c) => kept(c.scenario))],
+    notes: {
+      ...Object.fromEntries(
+        Object.entries(previous.notes).filter(([id]) => kept(id as ScenarioId)),
+      ),
+      ...current.notes,
+    },
+    carried,
+  };
 }

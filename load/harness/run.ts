@@ -4,11 +4,11 @@
  * load/results/<date>.json and latest.json, and regenerates BENCHMARKS.md and its charts.
  * `node dist-load/load/harness/run.js --report` only regenerates them from latest.json.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatNumber } from './format';
 import { writeReport } from './report';
-import { machine, parseResults, Results, resultsJson, ScenarioId } from './results';
+import { carryOver, machine, parseResults, Results, resultsJson, ScenarioId } from './results';
 import { Context, Scenario } from './scenarios/context';
 import { describeDatabase } from './cpu';
 import { attachmentsScenario } from './scenarios/attachments';
@@ -110,10 +110,16 @@ async function main(): Promise<void> {
     );
   const dir = join(ROOT, 'load', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = resultsJson(results);
-  writeFileSync(join(dir, `${results.date.slice(0, 19).replace(/:/g, '-')}.json`), json);
-  writeFileSync(join(dir, 'latest.json'), json);
-  writeReport(results, ROOT);
+  writeFileSync(
+    join(dir, `${results.date.slice(0, 19).replace(/:/g, '-')}.json`),
+    resultsJson(results),
+  );
+  // latest.json (and BENCHMARKS.md) also keep what this run did not measure.
+  const latest = join(dir, 'latest.json');
+  const previous = existsSync(latest) ? parseResults(readFileSync(latest, 'utf8')) : undefined;
+  const whole = carryOver(results, previous, wanted as Set<ScenarioId>);
+  writeFileSync(latest, resultsJson(whole));
+  writeReport(whole, ROOT);
   console.error(
     `bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; BENCHMARKS.md and ${'load/charts'} written`,
   );
