@@ -53,6 +53,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('stops a quiet typist within the contract’s 6 s, whatever TYPING_TIMEOUT_MS says', () => {
+    expect(loadConfig(valid).typing.timeoutMs).toBe(5000);
+    expect(loadConfig({ ...valid, TYPING_TIMEOUT_MS: '6000' }).typing.timeoutMs).toBe(6000);
+    expect(errorOf({ ...valid, TYPING_TIMEOUT_MS: '6001' })).toMatch(
+      /^Invalid configuration: TYPING_TIMEOUT_MS:/,
+    );
+  });
+
   it('names a missing variable in one line', () => {
     const message = errorOf({ ...valid, MONGO_URL: undefined });
     expect(message).toBe('Invalid configuration: MONGO_URL is required');

@@ -66,17 +66,21 @@ describe('typing and presence across two nodes (built service, real stack)', () 
       expect(echoes).toEqual([[], []]);
     }, 30_000);
 
-    it('stops a typist who goes quiet within 6 s', async () => {
+    // When (TYPING_TIMEOUT_MS after the last "typing", at most 6 s) is proven with a fake
+    // clock in typing.service.spec.ts and config.spec.ts; here, that the server stops it.
+    it('stops a typist who goes quiet, without a word from the typist', async () => {
       const [alice, bob] = await Promise.all([user(), user()]);
       const id = await group(alice, [bob]);
       const [a, b] = await Promise.all([connect(nodes[0], alice), connect(nodes[1], bob)]);
-      const started = waitForEvent(b, 'typing', (t) => t.isTyping);
-      const stopped = waitForEvent(b, 'typing', (t) => !t.isTyping, 8000);
-      const sentAt = Date.now();
+      const heard = collect(b, 'typing');
+      const stopped = waitForEvent(b, 'typing', (t) => !t.isTyping, 20_000);
       await emitWithAck(a, 'typing', { conversationId: id, isTyping: true });
-      await started;
       expect(await stopped).toEqual({ conversationId: id, userId: alice.id, isTyping: false });
-      expect(Date.now() - sentAt).toBeLessThan(6500);
+      expect(heard).toEqual([
+        { conversationId: id, userId: alice.id, isTyping: true },
+        { conversationId: id, userId: alice.id, isTyping: false },
+      ]);
+      expect(a.connected).toBe(true); // the stop came from the timer, not from a disconnect
     }, 30_000);
 
     it('turns 20 typing events in half a second into at most 3 for the others', async () => {
@@ -168,14 +172,17 @@ describe('typing and presence across two nodes (built service, real stack)', () 
       const leftAt = Date.now();
       a.disconnect();
       const change = await offline;
-      const pushedAfter = Date.now() - leftAt;
+      const pushedAt = Date.now();
       expect(change).toEqual({
         userId: alice.id,
         status: 'offline',
         lastSeenAt: expect.any(String),
       });
-      expect(Math.abs(Date.parse(change.lastSeenAt!) - leftAt)).toBeLessThan(1000);
-      expect(pushedAfter).toBeGreaterThanOrEqual(DEBOUNCE_MS - 200);
+      // lastSeenAt is when she left (not when offline was pushed): after the disconnect, and
+      // a debounce before the push (one clock, this machine's; 200 ms for timer rounding).
+      const lastSeenAt = Date.parse(change.lastSeenAt!);
+      expect(lastSeenAt).toBeGreaterThanOrEqual(leftAt);
+      expect(pushedAt - lastSeenAt).toBeGreaterThanOrEqual(DEBOUNCE_MS - 200);
       expect(await subscribe(b, [alice.id])).toEqual({
         [alice.id]: { status: 'offline', lastSeenAt: change.lastSeenAt },
       });

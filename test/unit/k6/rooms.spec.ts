@@ -89,7 +89,10 @@ describe('k6 room scenarios (rooms.ts) against a fake Parley', () => {
   afterAll(() => fakes.stop());
 
   it('S2: every stored message reaches every member once, timed from its stamp', async () => {
-    const cfg = await run(rooms, await fake(), false);
+    const url = await fake();
+    const startedAt = Date.now();
+    const cfg = await run(rooms, url, false);
+    const ranFor = Date.now() - startedAt;
     // 20 msg/s per room for 1 s from one sender: sends k = 0..19 per room.
     expect(total('parley_messages_stored')).toBe(40);
     expect(list('parley_ack_ok').every((s) => s.value === 1)).toBe(true);
@@ -97,7 +100,8 @@ describe('k6 room scenarios (rooms.ts) against a fake Parley', () => {
     const latencies = list('parley_delivery_ms');
     expect(latencies).toHaveLength(40 * cfg.roomSize);
     expect(Math.min(...latencies.map((s) => s.value))).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...latencies.map((s) => s.value))).toBeLessThan(1000);
+    // From the send's stamp, within this run: never before it, never longer than the run.
+    expect(Math.max(...latencies.map((s) => s.value))).toBeLessThanOrEqual(ranFor);
     expect(latencies.every((s) => s.tags.cross === 'no' && s.tags.node === 'n1')).toBe(true);
     expect(total('parley_messages_missing')).toBe(0);
     expect(total('parley_duplicates')).toBe(0);
