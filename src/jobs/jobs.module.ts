@@ -13,12 +13,14 @@ import { AppConfig } from '../config/app-config';
 import { MessageStoreModule } from '../messages/message-store.module';
 import { MESSAGE_MODEL, MessageDoc } from '../messages/message.schema';
 import { MongoChangeVerifier } from '../events/change-verifier';
+import { CHANGE_VOUCHES, ChangeVouches } from '../events/change-vouches';
 import { EventPublisher } from '../events/event-publisher';
 import { OutboxRelay } from '../events/outbox-relay';
 import { OutboxStore } from '../events/outbox-store';
 import { OUTBOX_MODEL, OutboxDoc } from '../events/outbox.schema';
 import { RedisLease } from '../events/relay-lease';
 import { RelayMetrics } from '../events/relay-metrics';
+import { VouchedChangeVerifier } from '../events/vouched-change-verifier';
 import { MetricsService } from '../health/metrics.service';
 import { LOGGER, MONGO_CONNECTION, REDIS } from '../infra/tokens';
 import { DeliveryProcessor } from './delivery-processor';
@@ -129,6 +131,7 @@ import { SearchQueue } from '../search/search-queue';
         LOGGER,
         MetricsService,
         SearchQueue,
+        CHANGE_VOUCHES,
       ],
       useFactory: (
         config: AppConfig,
@@ -141,6 +144,7 @@ import { SearchQueue } from '../search/search-queue';
         logger: Logger,
         metrics: MetricsService,
         search: SearchQueue,
+        vouches: ChangeVouches,
       ) => {
         const log = logger.child({ module: 'outbox-relay' });
         const lease = new RedisLease(
@@ -151,10 +155,14 @@ import { SearchQueue } from '../search/search-queue';
           config.cluster.heartbeatMs,
           log,
         );
+        const relayMetrics = new RelayMetrics(metrics.registry);
         return new OutboxRelay(
           {
             store: new OutboxStore(outbox),
-            verifier: new MongoChangeVerifier(mongo),
+            // Vouched-for events need no read; the others are checked in MongoDB.
+            verifier: new VouchedChangeVerifier(vouches, new MongoChangeVerifier(mongo), (by, n) =>
+              relayMetrics.verified.inc({ by }, n),
+            ),
             publisher,
             // Delivery first: a failure of any fails the round, which retries them all.
             sink: {
@@ -165,7 +173,7 @@ import { SearchQueue } from '../search/search-queue';
               },
             },
             lease,
-            metrics: new RelayMetrics(metrics.registry),
+            metrics: relayMetrics,
             logger: log,
           },
           {
