@@ -92,6 +92,7 @@ export class ActorRegistry implements OnModuleDestroy {
         reactionMetrics: this.reactionMetrics,
         maxBatch: MAX_BATCH,
         reactionMaxDistinct: this.config.limits.reactionMaxDistinct,
+        recipientsMax: this.config.workers.deliveryRecipientsMax,
       });
       this.actors.set(conversationId, actor);
     }

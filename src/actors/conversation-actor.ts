@@ -7,7 +7,7 @@ import { withDeletion } from '../conversations/conversation.types';
 import { DuplicateKeyError, MessageRepository } from '../messages/message.repository';
 import type { Message } from '../messages/message.types';
 import type { ChangeLog } from '../events/change-log';
-import { messageCreated, messageDeleted, messageUpdated } from '../events/chat-events';
+import { messageDeleted, messagesCreated, messageUpdated } from '../events/chat-events';
 import { ReactionCoalescer } from '../reactions/reaction-coalescer';
 import type { ReactionMetrics } from '../reactions/reaction-metrics';
 import type { ReactionsUpdate } from '../reactions/reaction-state';
@@ -48,6 +48,8 @@ export interface ActorDeps {
   maxBatch: number;
   /** REACTION_MAX_DISTINCT: distinct emoji one message takes. */
   reactionMaxDistinct: number;
+  /** DELIVERY_RECIPIENTS_MAX: a new message's event carries its recipients up to this many. */
+  recipientsMax?: number;
 }
 
 export interface SendResult {
@@ -291,7 +293,7 @@ export class ConversationActor {
         }));
         await this.deps.writer.submit({
           messages: toInsert,
-          events: toInsert.map(messageCreated),
+          events: messagesCreated(toInsert, state.conversation, this.deps.recipientsMax),
         });
       } catch (err) {
         // The unique indexes refused part of the batch: a retried send stored earlier, or

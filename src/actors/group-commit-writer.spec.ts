@@ -88,7 +88,7 @@ function message(conversationId: string, seq: number, clientMessageId = `c-${++i
 
 const batch = (conversationId: string, from: number, n: number): PlannedBatch => {
   const messages = Array.from({ length: n }, (_, i) => message(conversationId, from + i));
-  return { messages, events: messages.map(messageCreated) };
+  return { messages, events: messages.map((m) => messageCreated(m)) };
 };
 
 function gated(store: FakeStore): () => void {
@@ -245,7 +245,7 @@ describe('GroupCommitWriter', () => {
       const writer = new GroupCommitWriter(store);
       await writer.submit({ messages: [message('a', 2, 'dup')], events: [] });
       const planned = [message('a', 3), message('a', 4, 'dup')];
-      const refused = { messages: planned, events: planned.map(messageCreated) };
+      const refused = { messages: planned, events: planned.map((m) => messageCreated(m)) };
       await expect(writer.submit(refused)).rejects.toBeInstanceOf(DuplicateKeyError);
       expect(store.seqs('a')).toEqual([2, 3]); // seq 3 is stored, yet not vouched
       expect(store.vouched).toEqual([]);

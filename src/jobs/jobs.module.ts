@@ -88,29 +88,33 @@ import { SearchQueue } from '../search/search-queue';
         new RedisPresenceStore(redis, config.cluster.prefix),
     },
     {
+      provide: RedisNotificationLedger,
+      inject: [REDIS, AppConfig],
+      useFactory: (redis: Redis, config: AppConfig) =>
+        new RedisNotificationLedger(redis, config.cluster.prefix),
+    },
+    {
       provide: DeliveryQueue,
-      inject: [AppConfig, MetricsService],
-      useFactory: (config: AppConfig, metrics: MetricsService) =>
-        new DeliveryQueue(config, metrics.registry),
+      inject: [AppConfig, MetricsService, RedisNotificationLedger],
+      useFactory: (config: AppConfig, metrics: MetricsService, ledger: RedisNotificationLedger) =>
+        new DeliveryQueue(config, metrics.registry, (ids) => ledger.close(ids)),
     },
     {
       provide: DeliveryProcessor,
-      inject: [MONGO_CONNECTION, PRESENCE_READER, EventPublisher, REDIS, AppConfig, MetricsService],
+      inject: [
+        MONGO_CONNECTION,
+        PRESENCE_READER,
+        EventPublisher,
+        RedisNotificationLedger,
+        MetricsService,
+      ],
       useFactory: (
         c: Connection,
         p: PresenceReader,
         e: EventPublisher,
-        redis: Redis,
-        config: AppConfig,
+        ledger: RedisNotificationLedger,
         m: MetricsService,
-      ) =>
-        new DeliveryProcessor(
-          c,
-          p,
-          e,
-          new RedisNotificationLedger(redis, config.cluster.prefix),
-          m.registry,
-        ),
+      ) => new DeliveryProcessor(c, p, e, ledger, m.registry),
     },
     {
       provide: DeliveryWorker,
