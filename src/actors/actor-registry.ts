@@ -6,6 +6,7 @@ import {
 } from '../conversations/conversation.repository';
 import { AppConfig } from '../config/app-config';
 import { CHANGE_LOG, ChangeLog } from '../events/change-log';
+import { CHANGE_VOUCHES, ChangeVouches } from '../events/change-vouches';
 import { MetricsService } from '../health/metrics.service';
 import { LOGGER } from '../infra/tokens';
 import { ReceiptMetrics } from '../receipts/receipt-metrics';
@@ -40,6 +41,7 @@ export class ActorRegistry implements OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(BROADCASTER) private readonly broadcaster: Broadcaster,
     @Inject(CHANGE_LOG) private readonly changeLog: ChangeLog,
+    @Inject(CHANGE_VOUCHES) vouches: ChangeVouches,
     metrics: MetricsService,
     private readonly config: AppConfig,
   ) {
@@ -64,7 +66,7 @@ export class ActorRegistry implements OnModuleDestroy {
       registers: [metrics.registry],
     });
     this.writer = new GroupCommitWriter(
-      { changeLog, insertBatch: (batch) => messages.insertBatch(batch) },
+      { changeLog, vouches, insertBatch: (batch) => messages.insertBatch(batch) },
       {
         flushed: (batches, stored, seconds) => {
           flushConversations.observe(batches);
@@ -91,6 +93,7 @@ export class ActorRegistry implements OnModuleDestroy {
         maxBatch: MAX_BATCH,
         reactionMaxDistinct: this.config.limits.reactionMaxDistinct,
         summaryIntervalMs: this.config.summaryWriteIntervalMs,
+        recipientsMax: this.config.workers.deliveryRecipientsMax,
       });
       this.actors.set(conversationId, actor);
     }

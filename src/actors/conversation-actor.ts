@@ -7,7 +7,7 @@ import { withDeletion } from '../conversations/conversation.types';
 import { DuplicateKeyError, MessageRepository } from '../messages/message.repository';
 import type { Message } from '../messages/message.types';
 import type { ChangeLog } from '../events/change-log';
-import { messageCreated, messageDeleted, messageUpdated } from '../events/chat-events';
+import { messageDeleted, messagesCreated, messageUpdated } from '../events/chat-events';
 import { ReactionCoalescer } from '../reactions/reaction-coalescer';
 import type { ReactionMetrics } from '../reactions/reaction-metrics';
 import type { ReactionsUpdate } from '../reactions/reaction-state';
@@ -50,6 +50,8 @@ export interface ActorDeps {
   reactionMaxDistinct: number;
   /** SUMMARY_WRITE_INTERVAL_MS: least time between two follow-up writes of the conversation. */
   summaryIntervalMs: number;
+  /** DELIVERY_RECIPIENTS_MAX: a new message's event carries its recipients up to this many. */
+  recipientsMax?: number;
 }
 
 export interface SendResult {
@@ -295,7 +297,7 @@ export class ConversationActor {
         }));
         await this.deps.writer.submit({
           messages: toInsert,
-          events: toInsert.map(messageCreated),
+          events: messagesCreated(toInsert, state.conversation, this.deps.recipientsMax),
         });
       } catch (err) {
         // The unique indexes refused part of the batch: a retried send stored earlier, or

@@ -43,6 +43,19 @@ class FakeStore implements GroupCommitStore {
     }
   }
 
+  /** The events vouched for, and those vouched while their message was not stored. */
+  readonly vouched: string[] = [];
+  readonly vouchedUnstored: string[] = [];
+  vouches = {
+    vouch: (eventIds: readonly string[]) => {
+      for (const id of eventIds) {
+        const messageId = id.replace('chat.message.created:', '');
+        if (!this.rows.some((r) => r.id === messageId)) this.vouchedUnstored.push(id);
+        this.vouched.push(id);
+      }
+    },
+  };
+
   seqs(conversationId: string): number[] {
     return this.rows.filter((r) => r.conversationId === conversationId).map((r) => r.seq);
   }
@@ -75,7 +88,7 @@ function message(conversationId: string, seq: number, clientMessageId = `c-${++i
 
 const batch = (conversationId: string, from: number, n: number): PlannedBatch => {
   const messages = Array.from({ length: n }, (_, i) => message(conversationId, from + i));
-  return { messages, events: messages.map(messageCreated) };
+  return { messages, events: messages.map((m) => messageCreated(m)) };
 };
 
 function gated(store: FakeStore): () => void {
@@ -206,5 +219,59 @@ describe('GroupCommitWriter', () => {
     const store = new FakeStore();
     await new GroupCommitWriter(store).submit({ messages: [], events: [] });
     expect(store.inserts).toEqual([]);
+  });
+
+  describe('vouching for the events of stored batches', () => {
+    const ids = (b: PlannedBatch) => b.events.map((e) => e.id);
+
+    it('vouches every acknowledged batch after its flush, never the refused one', async () => {
+      const store = new FakeStore();
+      const writer = new GroupCommitWriter(store);
+      const taken = batch('b', 1, 1); // b's seq 1 is taken
+      await writer.submit(taken);
+      const release = gated(store);
+      const [z, a, b, c] = [batch('z', 1, 1), batch('a', 1, 2), batch('b', 1, 2), batch('c', 1, 2)];
+      const sent = [z, a, b, c].map((x) => writer.submit(x));
+      release();
+      await Promise.allSettled(sent);
+      await expect(sent[2]).rejects.toBeInstanceOf(DuplicateKeyError);
+
+      expect(store.vouched.sort()).toEqual([taken, z, a, c].flatMap(ids).sort());
+      expect(store.vouchedUnstored).toEqual([]);
+    });
+
+    it("never vouches a refused batch's stored prefix (the relay reads those)", async () => {
+      const store = new FakeStore();
+      const writer = new GroupCommitWriter(store);
+      await writer.submit({ messages: [message('a', 2, 'dup')], events: [] });
+      const planned = [message('a', 3), message('a', 4, 'dup')];
+      const refused = { messages: planned, events: planned.map((m) => messageCreated(m)) };
+      await expect(writer.submit(refused)).rejects.toBeInstanceOf(DuplicateKeyError);
+      expect(store.seqs('a')).toEqual([2, 3]); // seq 3 is stored, yet not vouched
+      expect(store.vouched).toEqual([]);
+      expect(store.vouchedUnstored).toEqual([]);
+    });
+
+    it('vouches nothing of a flush whose outcome is unknown', async () => {
+      const store = new FakeStore();
+      const writer = new GroupCommitWriter(store);
+      const release = gated(store);
+      const x = writer.submit(batch('x', 1, 1));
+      store.failNext = new Error('connection reset');
+      release();
+      await expect(x).rejects.toThrow('connection reset');
+      expect(store.vouched).toEqual([]);
+      const next = batch('y', 1, 1);
+      await writer.submit(next);
+      expect(store.vouched).toEqual(ids(next));
+    });
+
+    it('vouches nothing when the outbox write failed', async () => {
+      const store = new FakeStore();
+      const writer = new GroupCommitWriter(store);
+      store.changeLog.prepare = () => Promise.reject(new Error('outbox unavailable'));
+      await expect(writer.submit(batch('a', 1, 2))).rejects.toThrow('outbox unavailable');
+      expect(store.vouched).toEqual([]);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { Batcher, Pending } from '../infra/batcher';
 import type { ChatEvent } from '../events/chat-events';
 import type { ChangeLog } from '../events/change-log';
+import type { ChangeVouches } from '../events/change-vouches';
 import { DuplicateKeyError } from '../messages/message.repository';
 import type { Message } from '../messages/message.types';
 
@@ -9,6 +10,8 @@ export interface GroupCommitStore {
   changeLog: Pick<ChangeLog, 'prepare'>;
   /** See MessageRepository.insertBatch: in order, stops at the first refused document. */
   insertBatch(messages: readonly Message[]): Promise<void>;
+  /** Told the events of every batch known stored, once its flush returned (see below). */
+  vouches?: Pick<ChangeVouches, 'vouch'>;
 }
 
 export interface GroupCommitStats {
@@ -16,7 +19,10 @@ export interface GroupCommitStats {
   flushed?(batches: number, messages: number, seconds: number): void;
 }
 
-/** One actor's planned run: consecutive seqs of one conversation, with their events. */
+/**
+ * One actor's planned run: consecutive seqs of one conversation, with their events. Storing
+ * the messages makes every one of the events true (they announce these messages' creation).
+ */
 export interface PlannedBatch {
   messages: readonly Message[];
   events: readonly ChatEvent[];
@@ -42,6 +48,10 @@ export const MAX_FLUSH_MESSAGES = 2000;
  * documents after it are sent again at once, so only the refused batch fails. Any other error
  * fails every batch not known to be stored: their actors reload and their clients retry with
  * the same clientMessageId.
+ *
+ * The events of the batches known stored (exactly those acknowledged) are vouched for after
+ * the flush, so the relay publishes them without reading MongoDB. A refused batch, a batch of
+ * unknown outcome and its stored prefix are never vouched: the relay verifies those by reading.
  */
 export class GroupCommitWriter {
   private readonly batcher: Batcher<PlannedBatch>;
@@ -105,6 +115,8 @@ export class GroupCommitWriter {
       }
     }
     stored.forEach((e) => e.resolve());
+    const vouched = stored.flatMap((e) => e.item.events.map((ev) => ev.id));
+    if (vouched.length) this.store.vouches?.vouch(vouched);
     this.stats.flushed?.(stored.length, docs, (performance.now() - started) / 1000);
   }
 }

@@ -53,7 +53,13 @@ export class AppConfig {
     graceMs: number;
     publishTimeoutMs: number;
   };
-  readonly workers: { enabled: boolean; deliveryConcurrency: number; deliveryAttempts: number };
+  readonly workers: {
+    enabled: boolean;
+    deliveryConcurrency: number;
+    deliveryAttempts: number;
+    /** A new message's delivery job carries its recipients up to this many (0: never). */
+    deliveryRecipientsMax: number;
+  };
   /** Message search; `url` unset: search is off (answers `unavailable`, nothing indexed). */
   readonly search: {
     url?: string;
@@ -130,6 +136,7 @@ export class AppConfig {
       enabled: env.WORKERS_ENABLED,
       deliveryConcurrency: env.DELIVERY_CONCURRENCY,
       deliveryAttempts: env.DELIVERY_ATTEMPTS,
+      deliveryRecipientsMax: env.DELIVERY_RECIPIENTS_MAX,
     };
     this.search = {
       url: env.SEARCH_URL,

@@ -166,6 +166,9 @@ export const envSchema = z
     KAFKA_PUBLISH_TIMEOUT_MS: int(500, 600_000).default(15_000),
     DELIVERY_CONCURRENCY: int(1, 1000).default(8),
     DELIVERY_ATTEMPTS: int(1, 100).default(8),
+    // A new message's delivery job carries its recipients (as of the send) for conversations
+    // of up to this many; bigger ones read the conversation. 0: always read.
+    DELIVERY_RECIPIENTS_MAX: int(0, 10_000).default(256),
     // Message search (src/search): an OpenSearch cluster. Unset, search answers `unavailable`
     // and nothing is indexed.
     SEARCH_URL: url(/^https?:$/).optional(),

@@ -35,6 +35,12 @@ export interface ChatEvent {
   conversationId: string;
   time: Date;
   data: Record<string, unknown>;
+  /**
+   * A new message's recipients as of its send (the participants but the sender), carried
+   * for the delivery job when the conversation is small enough (see `sendRecipients`).
+   * Parley's own routing: kept in the outbox row, never published (not part of `data`).
+   */
+  recipients?: readonly string[];
 }
 
 const event = (
@@ -46,8 +52,35 @@ const event = (
   data: Record<string, unknown>,
 ): ChatEvent => ({ id: `${type}:${id}`, type, topic, conversationId, time, data });
 
-export const messageCreated = (m: Message) =>
-  event('chat.message.created', TOPICS.messages, m.id, m.conversationId, m.createdAt, { ...m });
+export const messageCreated = (m: Message, recipients?: readonly string[]): ChatEvent => ({
+  ...event('chat.message.created', TOPICS.messages, m.id, m.conversationId, m.createdAt, { ...m }),
+  ...(recipients ? { recipients } : {}),
+});
+
+/**
+ * Who a new message notifies, as the owning actor knows it at send time: the participants
+ * but the sender, for conversations of at most `max` recipients; undefined for bigger ones
+ * (their delivery job reads the conversation) and when `max` is 0.
+ */
+export function sendRecipients(
+  participants: readonly string[],
+  senderId: string,
+  max: number,
+): string[] | undefined {
+  if (max <= 0 || participants.length > max + 1) return undefined;
+  const recipients = participants.filter((u) => u !== senderId);
+  return recipients.length <= max ? recipients : undefined;
+}
+
+/** The events of a batch of new messages, with their recipients (see `sendRecipients`). */
+export const messagesCreated = (
+  messages: readonly Message[],
+  conversation: Pick<Conversation, 'participants'>,
+  recipientsMax = 0,
+): ChatEvent[] =>
+  messages.map((m) =>
+    messageCreated(m, sendRecipients(conversation.participants, m.senderId, recipientsMax)),
+  );
 
 export const messageUpdated = (m: Message) =>
   event(

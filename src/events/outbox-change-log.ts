@@ -20,6 +20,7 @@ export class OutboxChangeLog implements ChangeLog {
       time: e.time,
       // Stored as JSON text's equivalent: dates become ISO strings, as on the wire.
       data: JSON.parse(JSON.stringify(e.data)) as Record<string, unknown>,
+      ...(e.recipients ? { recipients: [...e.recipients] } : {}),
       publishedAt: null,
       attempts: 0,
     }));

@@ -30,6 +30,7 @@ export class OutboxStore {
       conversationId: String(d.conversationId),
       time: d.time instanceof Date ? d.time : new Date(String(d.time)),
       data: (d.data ?? {}) as Record<string, unknown>,
+      ...(Array.isArray(d.recipients) ? { recipients: d.recipients.map(String) } : {}),
     }));
   }
 

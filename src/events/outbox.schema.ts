@@ -16,6 +16,8 @@ export const OutboxSchema = new Schema(
     conversationId: { type: String, required: true },
     time: { type: Date, required: true },
     data: { type: Schema.Types.Mixed, required: true },
+    /** A new message's recipients at send time, for its delivery job (never published). */
+    recipients: { type: [String], default: undefined },
     publishedAt: { type: Date, default: null },
     attempts: { type: Number, default: 0 },
   },

@@ -6,6 +6,7 @@ export class RelayMetrics {
   readonly oldestAge: Gauge;
   readonly published: Counter<'type'>;
   readonly dropped: Counter<'type'>;
+  readonly verified: Counter<'by'>;
   readonly leader: Gauge;
   readonly failures: Counter;
 
@@ -31,6 +32,12 @@ export class RelayMetrics {
       name: 'parley_outbox_events_dropped_total',
       help: 'Events dropped because their change was never stored (the change failed)',
       labelNames: ['type'] as const,
+      registers,
+    });
+    this.verified = new Counter({
+      name: 'parley_outbox_events_verified_total',
+      help: 'Events the relay checked: by="vouch" its writer vouched for it, by="read" read in MongoDB',
+      labelNames: ['by'] as const,
       registers,
     });
     this.leader = new Gauge({

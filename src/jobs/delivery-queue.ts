@@ -23,6 +23,13 @@ export interface DeliveryJob {
    */
   createdAt?: string;
   preview?: string | null;
+  /**
+   * The participants but the sender when the message was sent, for conversations of up to
+   * DELIVERY_RECIPIENTS_MAX (from the outbox row, never from Kafka). Absent: the processor
+   * reads the conversation. Its cost is Redis memory while the job is kept (removeOnComplete):
+   * about 37 bytes per recipient (a UUID), ~9 KB at 256, of the order of the job's result.
+   */
+  recipients?: string[];
 }
 
 /**
@@ -42,7 +49,15 @@ export class DeliveryQueue implements PublishedSink, OnApplicationShutdown {
   readonly queue: Queue<DeliveryJob>;
   private readonly producer: RelayFedQueue<DeliveryJob>;
 
-  constructor(config: AppConfig, registry: Registry) {
+  /**
+   * `closed` is told the conversations deleted (the ledger's `close`): their jobs still
+   * waiting, which carry their recipients and read no conversation, then notify nobody.
+   */
+  constructor(
+    config: AppConfig,
+    registry: Registry,
+    private readonly closed: (conversationIds: string[]) => Promise<void>,
+  ) {
     this.producer = new RelayFedQueue<DeliveryJob>(config, DELIVERY_QUEUE, {
       attempts: config.workers.deliveryAttempts,
       backoff: { type: 'exponential', delay: 1000 },
@@ -79,6 +94,7 @@ export class DeliveryQueue implements PublishedSink, OnApplicationShutdown {
           senderId: String(e.data.senderId),
           createdAt: e.time.toISOString(),
           preview: previewOf(typeof e.data.content === 'string' ? e.data.content : null),
+          ...(e.recipients ? { recipients: [...e.recipients] } : {}),
         };
         return {
           name: 'message',
@@ -89,6 +105,8 @@ export class DeliveryQueue implements PublishedSink, OnApplicationShutdown {
     if (jobs.length) await this.queue.addBulk(jobs);
     const deleted = events.filter((e) => e.type === 'chat.message.deleted');
     if (deleted.length) await Promise.all(deleted.map((e) => this.cancel(e)));
+    const gone = events.filter((e) => e.type === 'chat.conversation.deleted');
+    if (gone.length) await this.closed(gone.map((e) => e.conversationId));
   }
 
   /**

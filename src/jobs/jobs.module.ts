@@ -13,12 +13,14 @@ import { AppConfig } from '../config/app-config';
 import { MessageStoreModule } from '../messages/message-store.module';
 import { MESSAGE_MODEL, MessageDoc } from '../messages/message.schema';
 import { MongoChangeVerifier } from '../events/change-verifier';
+import { CHANGE_VOUCHES, ChangeVouches } from '../events/change-vouches';
 import { EventPublisher } from '../events/event-publisher';
 import { OutboxRelay } from '../events/outbox-relay';
 import { OutboxStore } from '../events/outbox-store';
 import { OUTBOX_MODEL, OutboxDoc } from '../events/outbox.schema';
 import { RedisLease } from '../events/relay-lease';
 import { RelayMetrics } from '../events/relay-metrics';
+import { VouchedChangeVerifier } from '../events/vouched-change-verifier';
 import { MetricsService } from '../health/metrics.service';
 import { LOGGER, MONGO_CONNECTION, REDIS } from '../infra/tokens';
 import { DeliveryProcessor } from './delivery-processor';
@@ -86,29 +88,33 @@ import { SearchQueue } from '../search/search-queue';
         new RedisPresenceStore(redis, config.cluster.prefix),
     },
     {
+      provide: RedisNotificationLedger,
+      inject: [REDIS, AppConfig],
+      useFactory: (redis: Redis, config: AppConfig) =>
+        new RedisNotificationLedger(redis, config.cluster.prefix),
+    },
+    {
       provide: DeliveryQueue,
-      inject: [AppConfig, MetricsService],
-      useFactory: (config: AppConfig, metrics: MetricsService) =>
-        new DeliveryQueue(config, metrics.registry),
+      inject: [AppConfig, MetricsService, RedisNotificationLedger],
+      useFactory: (config: AppConfig, metrics: MetricsService, ledger: RedisNotificationLedger) =>
+        new DeliveryQueue(config, metrics.registry, (ids) => ledger.close(ids)),
     },
     {
       provide: DeliveryProcessor,
-      inject: [MONGO_CONNECTION, PRESENCE_READER, EventPublisher, REDIS, AppConfig, MetricsService],
+      inject: [
+        MONGO_CONNECTION,
+        PRESENCE_READER,
+        EventPublisher,
+        RedisNotificationLedger,
+        MetricsService,
+      ],
       useFactory: (
         c: Connection,
         p: PresenceReader,
         e: EventPublisher,
-        redis: Redis,
-        config: AppConfig,
+        ledger: RedisNotificationLedger,
         m: MetricsService,
-      ) =>
-        new DeliveryProcessor(
-          c,
-          p,
-          e,
-          new RedisNotificationLedger(redis, config.cluster.prefix),
-          m.registry,
-        ),
+      ) => new DeliveryProcessor(c, p, e, ledger, m.registry),
     },
     {
       provide: DeliveryWorker,
@@ -129,6 +135,7 @@ import { SearchQueue } from '../search/search-queue';
         LOGGER,
         MetricsService,
         SearchQueue,
+        CHANGE_VOUCHES,
       ],
       useFactory: (
         config: AppConfig,
@@ -141,6 +148,7 @@ import { SearchQueue } from '../search/search-queue';
         logger: Logger,
         metrics: MetricsService,
         search: SearchQueue,
+        vouches: ChangeVouches,
       ) => {
         const log = logger.child({ module: 'outbox-relay' });
         const lease = new RedisLease(
@@ -151,10 +159,14 @@ import { SearchQueue } from '../search/search-queue';
           config.cluster.heartbeatMs,
           log,
         );
+        const relayMetrics = new RelayMetrics(metrics.registry);
         return new OutboxRelay(
           {
             store: new OutboxStore(outbox),
-            verifier: new MongoChangeVerifier(mongo),
+            // Vouched-for events need no read; the others are checked in MongoDB.
+            verifier: new VouchedChangeVerifier(vouches, new MongoChangeVerifier(mongo), (by, n) =>
+              relayMetrics.verified.inc({ by }, n),
+            ),
             publisher,
             // Delivery first: a failure of any fails the round, which retries them all.
             sink: {
@@ -165,7 +177,7 @@ import { SearchQueue } from '../search/search-queue';
               },
             },
             lease,
-            metrics: new RelayMetrics(metrics.registry),
+            metrics: relayMetrics,
             logger: log,
           },
           {

@@ -1,40 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import type { AppConfig } from '../../src/config/app-config';
 import { ConversationsService } from '../../src/conversations/conversations.service';
 import { messageCreated, TOPICS } from '../../src/events/chat-events';
 import type { CloudEvent } from '../../src/events/cloud-event';
 import { DeliveryProcessor } from '../../src/jobs/delivery-processor';
 import { DeliveryQueue, deliveryJobId } from '../../src/jobs/delivery-queue';
+import { RedisNotificationLedger } from '../../src/jobs/notification-ledger';
 import type { Message } from '../../src/messages/message.types';
 import { MessagesService } from '../../src/messages/messages.service';
 import { RedisPresenceStore } from '../../src/presence/presence.redis-store';
 import { startTestApp } from '../support/app';
 import { expectEventually } from '../support/eventually';
+import { readEvents } from '../support/kafka';
 import { ChatClient, connectClient } from '../support/socket';
 import { tokenFor } from '../support/tokens';
 
 /** Notification events of `conversationId`, from the beginning of the topic, in order. */
-async function readNotifications(conversationId: string) {
-  const kafka = new Kafka({
-    clientId: 'delivery-it',
-    brokers: process.env.KAFKA_BROKERS!.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const consumer = kafka.consumer({ groupId: `delivery-it-${randomUUID()}` });
-  const seen: CloudEvent[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [TOPICS.notifications], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      if (message.key?.toString() === conversationId)
-        seen.push(JSON.parse(message.value!.toString()) as CloudEvent);
-    },
-  });
-  return { seen, stop: () => consumer.disconnect() };
-}
+const readNotifications = (conversationId: string) =>
+  readEvents([TOPICS.notifications], conversationId);
 
 const forUser = (events: CloudEvent[], userId: string) =>
   events.filter((e) => e.data.userId === userId);
@@ -190,6 +175,112 @@ describe('delivery: notifications for recipients without a live socket', () => {
       expect(reader.seen.filter((e) => e.data.preview === 'oops')).toEqual([]);
     } finally {
       await reader.stop();
+    }
+  }, 60_000);
+
+  /** A new group of `sender` and `others`, with the delivery queue paused: jobs wait. */
+  async function pausedGroup(others: string[]) {
+    await app.get(DeliveryQueue).queue.pause();
+    const { conversation } = await app.get(ConversationsService).createConversation(sender, {
+      type: 'group',
+      name: 'as sent',
+      participants: others,
+    });
+    return conversation.id;
+  }
+
+  /** The waiting job of `message`, once the relay enqueued it. */
+  const jobOf = (message: Message) =>
+    expectEventually(async () => {
+      const job = await app
+        .get(DeliveryQueue)
+        .queue.getJob(deliveryJobId(message.conversationId, message.seq));
+      expect(job).toBeDefined();
+      return job!;
+    });
+
+  it('notifies the recipients as of the send: removed after it still notified, added after not', async () => {
+    const [leaver, joiner] = [randomUUID(), randomUUID()];
+    const conversations = app.get(ConversationsService);
+    let message: Message;
+    try {
+      const id = await pausedGroup([offline, leaver]);
+      message = (await app.get(MessagesService).sendMessage(sender, id, { content: 'hi' })).message;
+      // The job carries them, so it reads no conversation when it runs.
+      expect((await jobOf(message)).data.recipients?.sort()).toEqual([offline, leaver].sort());
+      await conversations.updateConversation(sender, id, {
+        removeParticipants: [leaver],
+        addParticipants: [joiner],
+      });
+    } finally {
+      await app.get(DeliveryQueue).queue.resume();
+    }
+    const reader = await readNotifications(message.conversationId);
+    const created = await readEvents([TOPICS.messages], message.conversationId);
+    try {
+      await expectEventually(
+        () =>
+          expect(reader.seen.map((e) => e.data.userId).sort()).toEqual([offline, leaver].sort()),
+        { timeoutMs: 30_000 },
+      );
+      expect(forUser(reader.seen, joiner)).toEqual([]);
+      // Recipients ride in the outbox row and the job only: Kafka's event has none.
+      const event = await expectEventually(() => {
+        expect(created.seen).toHaveLength(1);
+        return created.seen[0];
+      });
+      expect(event.data.id).toBe(message.id);
+      expect(event).not.toHaveProperty('recipients');
+      expect(event.data).not.toHaveProperty('recipients');
+    } finally {
+      await reader.stop();
+      await created.stop();
+    }
+  }, 60_000);
+
+  it('a conversation deleted before its job ran notifies nobody', async () => {
+    const queue = app.get(DeliveryQueue).queue;
+    let message: Message;
+    try {
+      const id = await pausedGroup([offline]);
+      message = (await app.get(MessagesService).sendMessage(sender, id, { content: 'gone' }))
+        .message;
+      await jobOf(message);
+      await app.get(ConversationsService).deleteConversation(sender, id);
+      // The relay tells delivery once it publishes the deletion (after the message's event).
+      const ledger = app.get(RedisNotificationLedger);
+      await expectEventually(async () =>
+        expect((await ledger.lookup(message.id, id)).closed).toBe(true),
+      );
+    } finally {
+      await queue.resume();
+    }
+    const done = await expectEventually(async () => {
+      const job = await jobOf(message);
+      expect(job.finishedOn).toBeDefined();
+      return job;
+    });
+    expect(done.returnvalue).toEqual([]);
+  }, 60_000);
+
+  it('a job without recipients (a conversation over the bound) reads them at delivery time', async () => {
+    const [leaver] = [randomUUID()];
+    let message: Message;
+    try {
+      const id = await pausedGroup([offline, leaver]);
+      message = (await app.get(MessagesService).sendMessage(sender, id, { content: 'big' }))
+        .message;
+      const job = await jobOf(message);
+      await job.remove(); // run by hand below, as a job enqueued without recipients
+      await app.get(ConversationsService).updateConversation(sender, id, {
+        removeParticipants: [leaver],
+      });
+      const { recipients, ...uncarried } = job.data;
+      expect(recipients).toBeDefined();
+      const ids = await app.get(DeliveryProcessor).process(uncarried);
+      expect(ids).toEqual([`chat.notification.requested:${message.id}:${offline}`]);
+    } finally {
+      await app.get(DeliveryQueue).queue.resume();
     }
   }, 60_000);
 });
