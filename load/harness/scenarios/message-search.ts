@@ -1,8 +1,10 @@
 /**
  * Q1, message search on OpenSearch (issue 15), on a two-node Parley cluster (both nodes run
  * the search-index worker, as `npm run up` does) over a fresh database and index.
- * - Indexing: N messages (quick: 100,000; full: 1,000,000) stored in MongoDB over 50
- *   conversations, handed to the paused `search-index` queue in jobs of 500 ids as the relay
+ * - Indexing: N messages (quick: 100,000; full: 1,000,000) stored in MongoDB: a tenth in
+ *   the searcher's 50 conversations, the rest in conversations of 100 messages the searcher
+ *   is not in (as D1 spreads a million over 10,000: a conversation of 20,000 messages makes
+ *   FerretDB v1 read all of them for each of its actor's loads), handed to the paused `search-index` queue in jobs of 500 ids as the relay
  *   would; then the queue resumes. Messages per second until the queue is empty (and the
  *   index counts them all), against a raw `_bulk` of the same documents (500 per request, as
  *   many in flight as the workers run jobs) into an index of the same mapping: the ceiling.
@@ -41,6 +43,10 @@ import {
 const log = (what: string) => console.error(`bench: Q1 ${what}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CONVERSATIONS = 50;
+/** One message in this many goes to the searcher's conversations. */
+const SEARCHED_SHARE = 10;
+/** Messages of each of the other conversations. */
+const PER_OTHER = 100;
 /** Ids per job: the relay's OUTBOX_BATCH_SIZE, so a backlog arrives in jobs this big. */
 const BATCH = 500;
 /** Jobs in flight: two nodes, each worker at concurrency 2 (search-worker.ts). */
@@ -219,12 +225,20 @@ async function measure(
   const docs: ReturnType<typeof toSearchDoc>[] = [];
   try {
     const messages = client.db().collection('messages');
+    const others = Array.from(
+      { length: Math.max(1, Math.round((n - n / SEARCHED_SHARE) / PER_OTHER)) },
+      () => new mongo.ObjectId().toHexString(),
+    );
     // Seqs far above what the sends below get from their conversations' actors.
-    const seqs = new Map(conversations.map((c) => [c, 1_000_000]));
+    const seqs = new Map([...conversations, ...others].map((c) => [c, 1_000_000]));
     const t0 = Date.now() - n; // one ms apart, oldest first
+    const conversationOf = (k: number) =>
+      k % SEARCHED_SHARE === 0
+        ? conversations[(k / SEARCHED_SHARE) % CONVERSATIONS]
+        : others[k % others.length];
     for (let done = 0; done < n; done += 5000) {
       const chunk = Array.from({ length: Math.min(5000, n - done) }, (_, j) => {
-        const conversationId = conversations[(done + j) % CONVERSATIONS];
+        const conversationId = conversationOf(done + j);
         const seq = seqs.get(conversationId)! + 1;
         seqs.set(conversationId, seq);
         const at = new Date(t0 + done + j);
@@ -250,6 +264,36 @@ async function measure(
       await messages.insertMany(chunk, { ordered: false });
       for (const d of chunk) docs.push(toSearchDoc(toMessage(d as never)));
     }
+    // The other conversations as stored groups (the worker indexes only live ones' messages).
+    const at = new Date(t0);
+    for (let i = 0; i < others.length; i += 5000) {
+      await client
+        .db()
+        .collection('conversations')
+        .insertMany(
+          others.slice(i, i + 5000).map((id) => {
+            const member = randomUUID();
+            return {
+              _id: new mongo.ObjectId(id),
+              type: 'group',
+              name: 'q1-other',
+              participants: [member],
+              admins: [member],
+              createdBy: member,
+              key: `group:${randomUUID()}`,
+              lastSeq: seqs.get(id)!,
+              lastMessageAt: at,
+              lastMessage: null,
+              deletions: { seqs: [], from: 1 },
+              deletedAt: null,
+              createdAt: at,
+              updatedAt: at,
+            };
+          }),
+          { ordered: false },
+        );
+    }
+    log(`${others.length.toLocaleString('en-US')} other conversations`);
   } finally {
     await client.close();
   }
@@ -446,7 +490,7 @@ async function measure(
   const three = await timed('three', () => [word(), word(), word().slice(0, 3)].join(' '));
   const size = indexSize(await es(`/${alias}/_stats/docs,store`));
 
-  const name = `${n.toLocaleString('en-US')} messages, 50 conversations`;
+  const name = `${n.toLocaleString('en-US')} messages, a tenth in the searcher's 50 conversations`;
   const rows: Row[] = [
     row({
       key: 'q1.index',
