@@ -94,8 +94,9 @@ const SCENARIOS: Record<ScenarioId, { title: string; about: string }> = {
   Q1: {
     title: 'Q1 message search',
     about:
-      'Two nodes, each running the search-index worker, over N messages stored in 50 ' +
-      'conversations and handed to the queue in jobs of 500 ids (as the relay batches a ' +
+      'Two nodes, each running the search-index worker, over N messages stored (a tenth in ' +
+      'the searcher’s 50 conversations, the rest in conversations of 100 messages it is not ' +
+      'in) and handed to the queue in jobs of 500 ids (as the relay batches a ' +
       'backlog): messages per second until the index holds them all, against a raw _bulk of ' +
       'the same documents (500 per request, 4 in flight like the workers) into an index of ' +
       'the same mapping. The p99 indexing lag (change to indexed, histogram bucket bound) ' +
