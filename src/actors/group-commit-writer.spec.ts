@@ -3,6 +3,7 @@ import { messageCreated } from '../events/chat-events';
 import { DuplicateKeyError } from '../messages/message.repository';
 import type { Message } from '../messages/message.types';
 import { GroupCommitStore, GroupCommitWriter, PlannedBatch } from './group-commit-writer';
+import { aMessage } from '../../test/support/message-fixture';
 
 /** An in-memory store with the two unique indexes and MongoDB's ordered-insert semantics. */
 class FakeStore implements GroupCommitStore {
@@ -64,26 +65,16 @@ class FakeStore implements GroupCommitStore {
 const at = new Date('2026-12-01T00:00:00Z');
 let ids = 0;
 function message(conversationId: string, seq: number, clientMessageId = `c-${++ids}`): Message {
-  return {
-    id: (++ids).toString(16).padStart(24, '0'),
+  const id = (++ids).toString(16).padStart(24, '0');
+  return aMessage({
+    id,
     conversationId,
     seq,
     senderId: 'u1',
     content: `m${seq}`,
-    attachments: [],
-    parentId: null,
-    replyCount: 0,
-    lastReplyAt: null,
-    replyUserIds: [],
-    reactions: [],
     createdAt: at,
-    updatedAt: at,
-    editedAt: null,
-    deletedAt: null,
-    deliveredTo: [],
-    readBy: [],
     clientMessageId,
-  };
+  });
 }
 
 const batch = (conversationId: string, from: number, n: number): PlannedBatch => {

@@ -1,29 +1,11 @@
 import { conversationDeleted, messageCreated, messageDeleted } from '../events/chat-events';
 import type { Message } from '../messages/message.types';
 import { attachmentJobId, jobsFor } from './attachment-queue';
+import { aMessage } from '../../test/support/message-fixture';
 
 const at = new Date('2026-12-01T12:00:00Z');
-const message = (over: Partial<Message> = {}): Message => ({
-  id: 'a'.repeat(24),
-  conversationId: 'c'.repeat(24),
-  seq: 1,
-  senderId: '6f1c2a4e-8d7b-4c3e-9a10-2b3c4d5e6f70',
-  content: '',
-  attachments: [],
-  parentId: null,
-  replyCount: 0,
-  lastReplyAt: null,
-  replyUserIds: [],
-  reactions: [],
-  createdAt: at,
-  updatedAt: at,
-  editedAt: null,
-  deletedAt: null,
-  deliveredTo: [],
-  readBy: [],
-  clientMessageId: 'm-1',
-  ...over,
-});
+const message = (over: Partial<Message> = {}): Message =>
+  aMessage({ content: '', clientMessageId: 'm-1', createdAt: at, ...over });
 
 describe('attachment jobs from stored changes', () => {
   it('a message that carries attachments is attached; one without needs nothing', () => {

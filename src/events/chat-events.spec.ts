@@ -1,27 +1,9 @@
-import type { Message } from '../messages/message.types';
+import { aMessage } from '../../test/support/message-fixture';
 import { messagesCreated, sendRecipients } from './chat-events';
 
 const at = new Date('2026-12-01T00:00:00Z');
-const message = (senderId: string): Message => ({
-  id: '0'.repeat(23) + '1',
-  conversationId: 'c'.repeat(24),
-  seq: 1,
-  senderId,
-  content: 'hi',
-  attachments: [],
-  parentId: null,
-  replyCount: 0,
-  lastReplyAt: null,
-  replyUserIds: [],
-  reactions: [],
-  createdAt: at,
-  updatedAt: at,
-  editedAt: null,
-  deletedAt: null,
-  deliveredTo: [],
-  readBy: [],
-  clientMessageId: 'k',
-});
+const message = (senderId: string) =>
+  aMessage({ id: '0'.repeat(23) + '1', senderId, createdAt: at });
 
 describe('recipients carried by chat.message.created', () => {
   it('are the participants but the sender, up to the bound', () => {

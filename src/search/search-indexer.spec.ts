@@ -3,28 +3,18 @@ import type { Message } from '../messages/message.types';
 import type { MessageSource } from './message-source';
 import type { SearchDoc, SearchIndex, SearchRemoval } from './search-index';
 import { SearchIndexer } from './search-indexer';
+import { aMessage } from '../../test/support/message-fixture';
 
-const message = (id: string, over: Partial<Message> = {}): Message => ({
-  id,
-  conversationId: 'c'.repeat(24),
-  seq: 1,
-  senderId: 'u1',
-  content: `text of ${id}`,
-  attachments: [],
-  parentId: null,
-  replyCount: 0,
-  lastReplyAt: null,
-  replyUserIds: [],
-  reactions: [],
-  createdAt: new Date(1000),
-  updatedAt: new Date(2000),
-  editedAt: null,
-  deletedAt: null,
-  deliveredTo: [],
-  readBy: [],
-  clientMessageId: id,
-  ...over,
-});
+const message = (id: string, over: Partial<Message> = {}): Message =>
+  aMessage({
+    id,
+    senderId: 'u1',
+    content: `text of ${id}`,
+    createdAt: new Date(1000),
+    updatedAt: new Date(2000),
+    clientMessageId: id,
+    ...over,
+  });
 
 /** The index's versioning rule in memory: a write at a lower version than stored is skipped. */
 class VersionedIndex implements Pick<SearchIndex, 'ensureIndex' | 'write' | 'removeConversation'> {

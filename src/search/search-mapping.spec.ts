@@ -1,4 +1,5 @@
 import type { Message } from '../messages/message.types';
+import { aMessage } from '../../test/support/message-fixture';
 import {
   buildQuery,
   decodeCursor,
@@ -8,27 +9,16 @@ import {
   toSearchDoc,
 } from './search-mapping';
 
-const message = (over: Partial<Message> = {}): Message => ({
-  id: 'a'.repeat(24),
-  conversationId: 'b'.repeat(24),
-  seq: 3,
-  senderId: '6f1c2a4e-8d7b-4c3e-9a10-2b3c4d5e6f70',
-  content: 'hello',
-  attachments: [],
-  parentId: null,
-  replyCount: 0,
-  lastReplyAt: null,
-  replyUserIds: [],
-  reactions: [],
-  createdAt: new Date('2026-12-01T10:00:00.000Z'),
-  updatedAt: new Date('2026-12-01T10:05:00.000Z'),
-  editedAt: null,
-  deletedAt: null,
-  deliveredTo: [],
-  readBy: [],
-  clientMessageId: 'c1',
-  ...over,
-});
+const message = (over: Partial<Message> = {}): Message =>
+  aMessage({
+    conversationId: 'b'.repeat(24),
+    seq: 3,
+    content: 'hello',
+    createdAt: new Date('2026-12-01T10:00:00.000Z'),
+    updatedAt: new Date('2026-12-01T10:05:00.000Z'),
+    clientMessageId: 'c1',
+    ...over,
+  });
 
 describe('search mapping', () => {
   it('splits q on whitespace and leaves punctuation-only terms out', () => {

@@ -4,31 +4,22 @@ import type { Message } from '../messages/message.types';
 import type { MessageSource } from './message-source';
 import { SearchHit, type SearchIndex, SearchQuery, SearchUnavailableError } from './search-index';
 import { CHUNK, SearchService } from './search.service';
+import { aMessage } from '../../test/support/message-fixture';
 
 const cid = (n: number) => n.toString(16).padStart(24, '0');
 const mid = (n: number) => `f${n.toString(16).padStart(23, '0')}`;
 
-const message = (n: number, conversationId: string, over: Partial<Message> = {}): Message => ({
-  id: mid(n),
-  conversationId,
-  seq: n,
-  senderId: 'u1',
-  content: `m${n} <b>`,
-  attachments: [],
-  parentId: null,
-  replyCount: 0,
-  lastReplyAt: null,
-  replyUserIds: [],
-  reactions: [],
-  createdAt: new Date(n * 1000),
-  updatedAt: new Date(n * 1000),
-  editedAt: null,
-  deletedAt: null,
-  deliveredTo: [],
-  readBy: [],
-  clientMessageId: String(n),
-  ...over,
-});
+const message = (n: number, conversationId: string, over: Partial<Message> = {}): Message =>
+  aMessage({
+    id: mid(n),
+    conversationId,
+    seq: n,
+    senderId: 'u1',
+    content: `m${n} <b>`,
+    createdAt: new Date(n * 1000),
+    clientMessageId: String(n),
+    ...over,
+  });
 
 function setup(opts: { member: string[]; stored: Message[]; down?: boolean }) {
   const queries: SearchQuery[] = [];
