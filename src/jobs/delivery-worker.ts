@@ -1,14 +1,10 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
-import { Worker } from 'bullmq';
-import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
 import type { AppConfig } from '../config/app-config';
 import type { DeliveryProcessor } from './delivery-processor';
-import { withTimeout } from '../infra/with-timeout';
-import { bullPrefix, DELIVERY_QUEUE, DeliveryJob } from './delivery-queue';
-
-const CLOSE_WAIT_MS = 3000;
+import { BullWorker } from './bull-worker';
+import { DELIVERY_QUEUE, DeliveryJob } from './delivery-queue';
 
 /**
  * Runs `delivery` jobs in this process when WORKERS_ENABLED (the gateway by default, or
@@ -16,8 +12,7 @@ const CLOSE_WAIT_MS = 3000;
  * makes harmless. Failed attempts retry with exponential backoff (the queue's job options).
  */
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private worker?: Worker<DeliveryJob, string[]>;
-  private connection?: Redis;
+  private bull?: BullWorker<DeliveryJob, string[]>;
   private readonly failed: Counter;
   private readonly stalled: Counter;
 
@@ -44,40 +39,28 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   start(): void {
-    if (this.worker) return;
-    // Workers block on Redis: BullMQ requires maxRetriesPerRequest null for them.
-    this.connection = new Redis(this.config.redis.url, {
-      connectionName: `parley:${this.config.nodeId}:delivery-worker`,
-      maxRetriesPerRequest: null,
-    });
-    this.connection.on('error', () => undefined); // the worker's 'error' event logs
-    this.worker = new Worker<DeliveryJob, string[]>(
+    if (this.bull) return;
+    this.bull = new BullWorker(
+      this.config,
       DELIVERY_QUEUE,
       (job) => this.processor.process(job.data),
-      {
-        connection: this.connection,
-        prefix: bullPrefix(this.config),
-        concurrency: this.config.workers.deliveryConcurrency,
-      },
+      { concurrency: this.config.workers.deliveryConcurrency },
     );
-    this.worker.on('failed', (job, err) => {
+    const { worker } = this.bull;
+    worker.on('failed', (job, err) => {
       this.failed.inc();
       this.logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err }, 'delivery failed');
     });
-    this.worker.on('stalled', (jobId) => {
+    worker.on('stalled', (jobId) => {
       this.stalled.inc();
       this.logger.warn({ jobId }, 'delivery job stalled; it runs again');
     });
-    this.worker.on('error', (err) => this.logger.warn({ err }, 'delivery worker error'));
+    worker.on('error', (err) => this.logger.warn({ err }, 'delivery worker error'));
   }
 
   /** Lets running jobs finish (briefly: unfinished ones stall and run again elsewhere). */
   async beforeApplicationShutdown(): Promise<void> {
-    const worker = this.worker;
-    await withTimeout(worker?.close() ?? Promise.resolve(), CLOSE_WAIT_MS, 'worker close').catch(
-      () => worker?.close(true).catch(() => undefined),
-    );
-    await this.connection?.quit().catch(() => this.connection?.disconnect());
-    this.worker = undefined;
+    await this.bull?.close();
+    this.bull = undefined;
   }
 }

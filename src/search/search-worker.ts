@@ -1,15 +1,11 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
-import { Worker } from 'bullmq';
-import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
 import type { AppConfig } from '../config/app-config';
-import { withTimeout } from '../infra/with-timeout';
-import { bullPrefix } from '../jobs/delivery-queue';
+import { BullWorker } from '../jobs/bull-worker';
 import type { SearchIndexer } from './search-indexer';
 import { SEARCH_QUEUE, SearchJob } from './search-queue';
 
-const CLOSE_WAIT_MS = 3000;
 /** Retries of a failed batch back off up to this, so a restarted engine is used soon. */
 export const MAX_BACKOFF_MS = 5000;
 /** A worker that died mid-batch has its batch taken over after about this long. */
@@ -25,8 +21,7 @@ export const searchBackoff = (attempt: number) =>
  * away every batch fails and is retried with backoff, so the backlog drains after it returns.
  */
 export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private worker?: Worker<SearchJob>;
-  private connection?: Redis;
+  private bull?: BullWorker<SearchJob>;
   private readonly failed: Counter;
 
   constructor(
@@ -48,24 +43,23 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   start(): void {
     const indexer = this.indexer;
-    if (this.worker || !indexer) return;
-    this.connection = new Redis(this.config.redis.url, {
-      connectionName: `parley:${this.config.nodeId}:search-worker`,
-      maxRetriesPerRequest: null,
-    });
-    this.connection.on('error', () => undefined);
+    if (this.bull || !indexer) return;
     let failures = 0;
-    this.worker = new Worker<SearchJob>(SEARCH_QUEUE, (job) => indexer.process(job.data), {
-      connection: this.connection,
-      prefix: bullPrefix(this.config),
-      concurrency: 2,
-      lockDuration: LOCK_MS,
-      stalledInterval: LOCK_MS / 2,
-      // A batch whose worker died is redone however often that happens (never failed).
-      maxStalledCount: 1000,
-      settings: { backoffStrategy: (attempts: number) => searchBackoff(attempts) },
-    });
-    this.worker.on('failed', (job, err) => {
+    this.bull = new BullWorker<SearchJob>(
+      this.config,
+      SEARCH_QUEUE,
+      (job) => indexer.process(job.data),
+      {
+        concurrency: 2,
+        lockDuration: LOCK_MS,
+        stalledInterval: LOCK_MS / 2,
+        // A batch whose worker died is redone however often that happens (never failed).
+        maxStalledCount: 1000,
+        settings: { backoffStrategy: (attempts: number) => searchBackoff(attempts) },
+      },
+    );
+    const { worker } = this.bull;
+    worker.on('failed', (job, err) => {
       this.failed.inc();
       if (failures++ % 20 === 0) {
         this.logger.warn(
@@ -74,22 +68,18 @@ export class SearchWorker implements OnApplicationBootstrap, BeforeApplicationSh
         );
       }
     });
-    this.worker.on('completed', () => {
+    worker.on('completed', () => {
       if (failures) this.logger.info({ failures }, 'search indexing recovered');
       failures = 0;
     });
-    this.worker.on('stalled', (jobId) =>
+    worker.on('stalled', (jobId) =>
       this.logger.warn({ jobId }, 'search batch stalled; it runs again'),
     );
-    this.worker.on('error', (err) => this.logger.warn({ err }, 'search worker error'));
+    worker.on('error', (err) => this.logger.warn({ err }, 'search worker error'));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    const worker = this.worker;
-    await withTimeout(worker?.close() ?? Promise.resolve(), CLOSE_WAIT_MS, 'worker close').catch(
-      () => worker?.close(true).catch(() => undefined),
-    );
-    await this.connection?.quit().catch(() => this.connection?.disconnect());
-    this.worker = undefined;
+    await this.bull?.close();
+    this.bull = undefined;
   }
 }
