@@ -2,14 +2,24 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MessageSource } from './message-source';
 import type { SearchDoc, SearchIndex, SearchRemoval } from './search-index';
 import { toSearchDoc } from './search-mapping';
-import type { SearchJob } from './search-queue';
+import type { SearchChange, SearchJob } from './search-queue';
 
 /**
- * Applies one `search-index` job: re-reads its messages and conversations and writes what
- * they are now. A live message of a live conversation is upserted, a deleted one (or one
- * whose conversation is gone) removed, both at the message's version; a message that is not
- * stored is skipped (its change failed). So running a job twice, late, or after a newer one
- * leaves the index at the latest state; a job that fails is retried whole.
+ * How long after the relay made a job its carried states are written as they are. Below
+ * OpenSearch's `index.gc_deletes` (60 s), the time a deletion's tombstone keeps rejecting
+ * older versions, with room for the write's own timeout: a carried upsert that is older than
+ * a deletion written before it (jobs run concurrently and retry out of order) still meets the
+ * tombstone and is skipped. A job older than this re-reads MongoDB instead.
+ */
+export const CARRIED_FOR_MS = 30_000;
+
+/**
+ * Applies one `search-index` job. A fresh job writes the states its events carried; a late one
+ * re-reads its messages (a message that is not stored is skipped: its change failed). Either
+ * way the conversations are read: a live message of a live conversation is upserted, a
+ * deleted one (or one whose conversation is gone) removed, both at the message's version. So
+ * running a job twice, late, or after a newer one leaves the index at the latest state; a
+ * job that fails is retried whole.
  */
 export class SearchIndexer {
   private readonly lag: Histogram;
@@ -42,19 +52,24 @@ export class SearchIndexer {
 
   async process(job: SearchJob): Promise<{ upserted: number; removed: number }> {
     await this.index.ensureIndex();
-    const messages = await this.source.messages(job.messages.map((m) => m.messageId));
     const live = await this.source.liveConversations([
-      ...new Set(messages.map((m) => m.conversationId)),
+      ...new Set(job.messages.map((m) => m.conversationId)),
     ]);
+    const changes =
+      job.carried && Date.now() - job.carried.at < CARRIED_FOR_MS
+        ? job.carried.changes
+        : await this.reread(job);
     const upserts: SearchDoc[] = [];
     const removals: SearchRemoval[] = [];
-    for (const m of messages) {
-      const version = m.updatedAt.getTime();
-      if (m.deletedAt || !live.has(m.conversationId)) {
-        removals.push({ id: m.id, conversationId: m.conversationId, version });
-      } else {
-        upserts.push(toSearchDoc(m));
-      }
+    for (const c of changes) {
+      if ('remove' in c) removals.push(c.remove);
+      else if (live.has(c.upsert.conversationId)) upserts.push(c.upsert);
+      else
+        removals.push({
+          id: c.upsert.id,
+          conversationId: c.upsert.conversationId,
+          version: c.upsert.version,
+        });
     }
     await this.index.write(upserts, removals);
     for (const conversationId of job.conversations) {
@@ -62,14 +77,23 @@ export class SearchIndexer {
     }
     const now = Date.now();
     let oldest = now;
-    for (const m of messages) {
-      const changedAt = m.updatedAt.getTime();
-      oldest = Math.min(oldest, changedAt);
-      this.lag.observe(Math.max(0, now - changedAt) / 1000);
+    for (const { version } of [...upserts, ...removals]) {
+      oldest = Math.min(oldest, version);
+      this.lag.observe(Math.max(0, now - version) / 1000);
     }
-    if (messages.length) this.lastLag.set((now - oldest) / 1000);
+    if (changes.length) this.lastLag.set((now - oldest) / 1000);
     this.written.inc({ op: 'upsert' }, upserts.length);
     this.written.inc({ op: 'remove' }, removals.length);
     return { upserted: upserts.length, removed: removals.length };
+  }
+
+  /** The job's messages as stored now. */
+  private async reread(job: SearchJob): Promise<SearchChange[]> {
+    const messages = await this.source.messages(job.messages.map((m) => m.messageId));
+    return messages.map((m) =>
+      m.deletedAt
+        ? { remove: { id: m.id, conversationId: m.conversationId, version: m.updatedAt.getTime() } }
+        : { upsert: toSearchDoc(m) },
+    );
   }
 }

@@ -66,11 +66,24 @@ export const MAPPINGS = {
 
 const LINK = /\bhttps?:\/\/\S|\bwww\.\S/i;
 
+/** What the index takes of a message (a stored one, or one as its event carried it). */
+export type IndexedFields = Pick<
+  Message,
+  | 'id'
+  | 'conversationId'
+  | 'senderId'
+  | 'seq'
+  | 'content'
+  | 'attachments'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+
 /**
- * The indexed form of a stored, live message. Its version is `updatedAt` in ms: every change
- * to a message moves it forward, so with external versioning a stale write never wins.
+ * The indexed form of a live message. Its version is `updatedAt` in ms: every change to a
+ * message moves it forward, so with external versioning a stale write never wins.
  */
-export function toSearchDoc(m: Message): SearchDoc {
+export function toSearchDoc(m: IndexedFields): SearchDoc {
   const has: SearchDoc['has'] = [];
   if (m.attachments.length > 0) has.push('attachment');
   if (m.content && LINK.test(m.content)) has.push('link');

@@ -6,22 +6,31 @@ import type { ChatEvent } from '../events/chat-events';
 import type { PublishedSink } from '../events/outbox-relay';
 import { withTimeout } from '../infra/with-timeout';
 import { RelayFedQueue } from '../jobs/relay-fed-queue';
+import type { Message } from '../messages/message.types';
+import type { SearchDoc, SearchRemoval } from './search-index';
+import { toSearchDoc } from './search-mapping';
 
 export const SEARCH_QUEUE = 'search-index';
 
+/** A message's latest state in a job, as its event carried it: indexed, or removed. */
+export type SearchChange = { upsert: SearchDoc } | { remove: SearchRemoval };
+
 /**
- * One batch of indexing work: messages to re-read and (re)index or remove, and
- * conversations whose every message must leave the index. Only ids: the worker reads the
- * current state, so a job that runs late or twice still writes the latest one.
+ * One batch of indexing work: messages to (re)index or remove, and conversations whose every
+ * message must leave the index. `carried` holds the messages' states as the batch's events
+ * carried them (the latest per message) and when the relay made the job: a job that runs soon
+ * writes those without reading MongoDB; a late one (a backlog, a retry) re-reads the ids, so
+ * it still writes the latest state (see SearchIndexer).
  */
 export interface SearchJob {
   messages: { conversationId: string; messageId: string }[];
   conversations: string[];
+  carried?: { at: number; changes: SearchChange[] };
 }
 
 /** A relay batch's events as one search job (null when none concerns search). */
-export function searchJobOf(events: readonly ChatEvent[]): SearchJob | null {
-  const messages = new Map<string, { conversationId: string; messageId: string }>();
+export function searchJobOf(events: readonly ChatEvent[], now = Date.now()): SearchJob | null {
+  const latest = new Map<string, { conversationId: string; change: SearchChange | null }>();
   const conversations = new Set<string>();
   for (const e of events) {
     if (
@@ -29,14 +38,65 @@ export function searchJobOf(events: readonly ChatEvent[]): SearchJob | null {
       e.type === 'chat.message.updated' ||
       e.type === 'chat.message.deleted'
     ) {
-      const messageId = String(e.data.id);
-      messages.set(messageId, { conversationId: e.conversationId, messageId });
+      // The latest event of a message decides (events come in `ord` order).
+      latest.set(String(e.data.id), { conversationId: e.conversationId, change: changeOf(e) });
     } else if (e.type === 'chat.conversation.deleted') {
       conversations.add(e.conversationId);
     }
   }
-  if (messages.size === 0 && conversations.size === 0) return null;
-  return { messages: [...messages.values()], conversations: [...conversations] };
+  if (latest.size === 0 && conversations.size === 0) return null;
+  const changes = [...latest.values()].map((l) => l.change);
+  return {
+    messages: [...latest].map(([messageId, l]) => ({
+      conversationId: l.conversationId,
+      messageId,
+    })),
+    conversations: [...conversations],
+    ...(changes.every((c) => c !== null) && {
+      carried: { at: now, changes: changes as SearchChange[] },
+    }),
+  };
+}
+
+/**
+ * What a message event says the index should hold, or null when its data lacks a field (then
+ * the job re-reads). Created and updated events carry the whole message, a deletion its
+ * `deletedAt` (the message's `updatedAt` from then on). Dates are ISO text once the event has
+ * been through the outbox.
+ */
+function changeOf(e: ChatEvent): SearchChange | null {
+  const d = e.data;
+  const time = (v: unknown) => (typeof v === 'string' || v instanceof Date ? new Date(v) : null);
+  if (typeof d.id !== 'string') return null;
+  if (e.type === 'chat.message.deleted') {
+    const at = time(d.deletedAt);
+    return at
+      ? { remove: { id: d.id, conversationId: e.conversationId, version: at.getTime() } }
+      : null;
+  }
+  const createdAt = time(d.createdAt);
+  const updatedAt = time(d.updatedAt);
+  if (
+    !createdAt ||
+    !updatedAt ||
+    typeof d.senderId !== 'string' ||
+    typeof d.seq !== 'number' ||
+    !Array.isArray(d.attachments) ||
+    (d.content !== null && typeof d.content !== 'string')
+  )
+    return null;
+  return {
+    upsert: toSearchDoc({
+      id: d.id,
+      conversationId: e.conversationId,
+      senderId: d.senderId,
+      seq: d.seq,
+      content: d.content,
+      attachments: d.attachments as Message['attachments'],
+      createdAt,
+      updatedAt,
+    }),
+  };
 }
 
 /** Attempts of a job: effectively without end (the engine may be down for hours). */

@@ -4,8 +4,10 @@
  * - Indexing: N messages (quick: 100,000; full: 1,000,000) stored in MongoDB: a tenth in
  *   the searcher's 50 conversations, the rest in conversations of 100 messages the searcher
  *   is not in (as D1 spreads a million over 10,000: a conversation of 20,000 messages makes
- *   FerretDB v1 read all of them for each of its actor's loads), handed to the paused `search-index` queue in jobs of 500 ids as the relay
- *   would; then the queue resumes. Messages per second until the queue is empty (and the
+ *   FerretDB v1 read all of them for each of its actor's loads), handed to the paused
+ *   `search-index` queue in jobs of 500 ids; then the queue resumes. That is a backlog as
+ *   the relay leaves it after an outage: jobs older than CARRIED_FOR_MS, which the workers
+ *   answer by re-reading every message by `_id` (fresh jobs write what their events carried). Messages per second until the queue is empty (and the
  *   index counts them all), against a raw `_bulk` of the same documents (500 per request, as
  *   many in flight as the workers run jobs) into an index of the same mapping: the ceiling.
  * - Lag: REST sends at a steady 200 msg/s (open loop, round-robin over the 50 conversations
