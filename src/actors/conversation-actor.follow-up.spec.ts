@@ -1,9 +1,7 @@
-import type { Broadcaster } from './broadcaster';
-import { ConversationActor } from './conversation-actor';
 import type { Conversation } from '../conversations/conversation.types';
 import type { ConversationRepository } from '../conversations/conversation.repository';
 import type { MessageRepository } from '../messages/message.repository';
-import { actorDeps, storedGroup } from '../../test/support/actor-fakes';
+import { fakeActor, storedGroup } from '../../test/support/actor-fakes';
 
 const conv = 'c'.repeat(24);
 const alice = '00000000-0000-4000-8000-000000000001';
@@ -15,7 +13,6 @@ function actor(intervalMs = INTERVAL) {
   const summaries: { lastSeq: number; content?: string | null }[] = [];
   const cursors: { userId: string; readSeq: number }[][] = [];
   const messages = {
-    maxSeq: async () => 0,
     page: async () => ({ items: [], hasMore: false }),
     findByClientIds: async () => [],
     parents: async () => new Map(),
@@ -28,15 +25,7 @@ function actor(intervalMs = INTERVAL) {
     saveLastMessage: async (c: Conversation) =>
       void summaries.push({ lastSeq: c.lastSeq, content: c.lastMessage?.preview }),
   } as unknown as ConversationRepository;
-  const a = new ConversationActor(
-    conv,
-    actorDeps({
-      messages,
-      conversations,
-      broadcaster: { messages: () => undefined } as unknown as Broadcaster,
-      summaryIntervalMs: intervalMs,
-    }),
-  );
+  const a = fakeActor(conv, { messages, conversations, summaryIntervalMs: intervalMs });
   const send = (senderId: string, content: string) =>
     a.send({ senderId, content, attachments: [], parentId: null });
   return { a, send, summaries, cursors };

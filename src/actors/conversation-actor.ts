@@ -492,20 +492,25 @@ export class ConversationActor {
     if (!stored || stored.conversation.deletedAt)
       throw new ChatError('not_found', 'conversation not found');
     const { conversation, deletions } = stored;
-    const [maxSeq, recent, found, cursors] = await Promise.all([
-      this.deps.messages.maxSeq(this.conversationId),
+    // Each query of a conversation costs FerretDB v1 the whole conversation (it filters and
+    // sorts in Go): the newest page also says where the history ends, and a retried send is
+    // looked up only when it is not among the newest messages.
+    const [recent, cursors] = await Promise.all([
       this.deps.messages.page(this.conversationId, { limit: RECENT_LIMIT }),
-      this.deps.messages.findByClientIds(
-        this.conversationId,
-        pending.flatMap((r) =>
-          r.clientMessageId ? [{ senderId: r.senderId, clientMessageId: r.clientMessageId }] : [],
-        ),
-      ),
       this.deps.conversations.cursorsIn(this.conversationId),
     ]);
+    const held = new Set(recent.items.map((m) => dedupeKey(m.senderId, m.clientMessageId)));
+    const found = await this.deps.messages.findByClientIds(
+      this.conversationId,
+      pending.flatMap((r) =>
+        r.clientMessageId && !held.has(dedupeKey(r.senderId, r.clientMessageId))
+          ? [{ senderId: r.senderId, clientMessageId: r.clientMessageId }]
+          : [],
+      ),
+    );
     this.receipts.seed(cursors);
     // The stored messages, not the summary, say where the history ends.
-    const lastSeq = maxSeq;
+    const lastSeq = recent.items.at(-1)?.seq ?? 0;
     this.state = {
       conversation: { ...conversation, lastSeq },
       lastSeq,

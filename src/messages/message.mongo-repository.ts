@@ -44,14 +44,6 @@ export class MessageMongoRepository implements MessageRepository {
     }
   }
 
-  async maxSeq(conversationId: string): Promise<number> {
-    const last = await this.model
-      .findOne({ conversationId: oid(conversationId) }, { seq: 1 })
-      .sort({ seq: -1 })
-      .lean();
-    return last?.seq ?? 0;
-  }
-
   async page(
     conversationId: string,
     q: { after?: number; before?: number; limit: number; parentId?: string },

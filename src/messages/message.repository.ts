@@ -31,8 +31,6 @@ export interface MessageRepository extends ReactionStore {
    * stored and the rest are not; DuplicateKeyError is thrown with how many were stored.
    */
   insertBatch(messages: readonly Message[]): Promise<void>;
-  /** Highest stored seq of the conversation, 0 when it has none. */
-  maxSeq(conversationId: string): Promise<number>;
   /** Messages with `seq` in (after, before), ascending, at most `limit`, newest window first. */
   page(
     conversationId: string,

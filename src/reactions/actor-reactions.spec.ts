@@ -1,9 +1,8 @@
-import { ConversationActor } from '../actors/conversation-actor';
 import type { Broadcaster } from '../actors/broadcaster';
 import type { ConversationRepository } from '../conversations/conversation.repository';
 import type { MessageRepository } from '../messages/message.repository';
 import type { ReactionsUpdate, StoredReaction } from './reaction-state';
-import { actorDeps, storedGroup } from '../../test/support/actor-fakes';
+import { fakeActor, storedGroup } from '../../test/support/actor-fakes';
 
 const conv = 'c'.repeat(24);
 const msg = 'a'.repeat(24);
@@ -18,7 +17,6 @@ function actor(writeMs: number, maxDistinct = 50) {
   const broadcast: ReactionsUpdate[] = [];
   let reads = 0;
   const messages = {
-    maxSeq: async () => 1,
     page: async () => ({ items: [], hasMore: false }),
     findByClientIds: async () => [],
     reactionsOf: async () => {
@@ -34,17 +32,14 @@ function actor(writeMs: number, maxDistinct = 50) {
     findStateById: async () => storedGroup(conv, users, 1),
     cursorsIn: async () => new Map(),
   } as unknown as ConversationRepository;
-  const a = new ConversationActor(
-    conv,
-    actorDeps({
-      messages,
-      conversations,
-      broadcaster: {
-        reactions: (u: readonly ReactionsUpdate[]) => void broadcast.push(...u),
-      } as Broadcaster,
-      reactionMaxDistinct: maxDistinct,
-    }),
-  );
+  const a = fakeActor(conv, {
+    messages,
+    conversations,
+    broadcaster: {
+      reactions: (u: readonly ReactionsUpdate[]) => void broadcast.push(...u),
+    } as Broadcaster,
+    reactionMaxDistinct: maxDistinct,
+  });
   return { a, stored, broadcast, reads: () => reads };
 }
 

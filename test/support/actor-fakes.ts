@@ -1,5 +1,6 @@
 import pino from 'pino';
-import type { ActorDeps } from '../../src/actors/conversation-actor';
+import type { Broadcaster } from '../../src/actors/broadcaster';
+import { ConversationActor, type ActorDeps } from '../../src/actors/conversation-actor';
 import type { Conversation } from '../../src/conversations/conversation.types';
 
 /** A stored group as a fake ConversationRepository's findStateById answers it. */
@@ -22,17 +23,25 @@ export function storedGroup(id: string, participants: string[], lastSeq: number)
   return { conversation };
 }
 
-/** An actor's dependencies: the given fakes, and a writer and change log that always succeed. */
-export function actorDeps(
-  fakes: Pick<ActorDeps, 'messages' | 'conversations' | 'broadcaster'> & Partial<ActorDeps>,
-): ActorDeps {
-  return {
+/**
+ * An actor of `conversationId` over the given fakes of our own ports, with a writer and change
+ * log that always succeed and a broadcaster that tells nobody unless given.
+ */
+export function fakeActor(
+  conversationId: string,
+  fakes: Pick<ActorDeps, 'messages' | 'conversations'> & Partial<ActorDeps>,
+): ConversationActor {
+  return new ConversationActor(conversationId, {
     writer: { submit: async () => undefined },
     changeLog: { prepare: async () => undefined },
+    broadcaster: {
+      messages: () => undefined,
+      reactions: () => undefined,
+    } as unknown as Broadcaster,
     logger: pino({ level: 'silent' }),
     maxBatch: 256,
     reactionMaxDistinct: 50,
     summaryIntervalMs: 0,
     ...fakes,
-  };
+  });
 }
