@@ -114,8 +114,9 @@ async function main(): Promise<void> {
     join(dir, `${results.date.slice(0, 19).replace(/:/g, '-')}.json`),
     resultsJson(results),
   );
-  // latest.json (and BENCHMARKS.md) also keep what this run did not measure.
-  const latest = join(dir, 'latest.json');
+  // latest.json (full runs; committed with BENCHMARKS.md, so a fresh clone carries over too)
+  // or latest-quick.json also keeps what this run did not measure.
+  const latest = join(dir, results.quick ? 'latest-quick.json' : 'latest.json');
   const previous = existsSync(latest) ? parseResults(readFileSync(latest, 'utf8')) : undefined;
   const whole = carryOver(results, previous, wanted as Set<ScenarioId>);
   writeFileSync(latest, resultsJson(whole));
