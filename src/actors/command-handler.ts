@@ -13,6 +13,7 @@ import {
   participantsChanged,
 } from '../events/chat-events';
 import { ActorRegistry } from './actor-registry';
+import type { ConversationActor } from './conversation-actor';
 import { BROADCASTER, Broadcaster } from './broadcaster';
 import type { ActorCommand, CommandOf, ResultOf } from './commands';
 import { ConversationState, isAdmin, isMember } from './conversation-state';
@@ -73,7 +74,7 @@ export class CommandHandler {
       case 'reaction:set':
         return actor.react(c.userId, c.messageId, c.emoji, c.add);
       case 'sync:recent':
-        return Promise.resolve(this.syncRecent(c));
+        return this.syncRecent(c);
     }
   }
 
@@ -81,21 +82,30 @@ export class CommandHandler {
    * Reads the committed state of loaded actors without queueing behind their mailboxes: a
    * send stored but not yet committed is broadcast after the commit, and the caller's socket
    * is already in the room, so it arrives live; one committed but not yet broadcast comes
-   * twice and the client drops the echo by seq.
+   * twice and the client drops the echo by seq. A conversation whose actor is not loaded is
+   * loaded now (three reads, once, instead of a page read for each member that syncs: after
+   * a reconnect storm all of them do); one that fails to load is left to the database.
    */
-  private syncRecent(c: CommandOf<'sync:recent'>): ResultOf<CommandOf<'sync:recent'>> {
-    const out: ResultOf<CommandOf<'sync:recent'>> = {};
-    for (const [id, cursor] of Object.entries(c.cursors)) {
-      const actor = this.actors.peek(id);
-      const state = actor?.snapshot();
-      if (!actor || !state) continue;
-      if (!isMember(state, c.userId)) {
-        out[id] = null;
-        continue;
-      }
+  private async syncRecent(
+    c: CommandOf<'sync:recent'>,
+  ): Promise<ResultOf<CommandOf<'sync:recent'>>> {
+    const answer = (actor: ConversationActor, state: ConversationState, cursor: number) => {
+      if (!isMember(state, c.userId)) return null;
       const page = afterCursor(state, cursor, SYNC_PAGE);
-      if (page) out[id] = { ...page, messages: actor.withReceipts(state, page.messages) };
-    }
+      return page && { ...page, messages: actor.withReceipts(state, page.messages) };
+    };
+    const entries = await Promise.all(
+      Object.entries(c.cursors).map(async ([id, cursor]) => {
+        const loaded = this.actors.peek(id);
+        const state = loaded?.snapshot();
+        if (loaded && state) return [id, answer(loaded, state, cursor)] as const;
+        const actor = this.actors.get(id);
+        const page = await actor.read((s) => answer(actor, s, cursor)).catch(() => undefined); // not found, or the database away: the caller reads it
+        return [id, page] as const;
+      }),
+    );
+    const out: ResultOf<CommandOf<'sync:recent'>> = {};
+    for (const [id, page] of entries) if (page !== undefined) out[id] = page;
     return out;
   }
 

@@ -46,7 +46,8 @@ export type ActorCommand =
   | {
       /**
        * Routed by `conversationId` (the first of `cursors`): every conversation of `cursors`
-       * has the same owner. Answered from the owner's memory, never from the database.
+       * has the same owner. Answered from the owner's actors, which load a conversation
+       * they do not hold yet; a conversation left out is for the caller to read.
        */
       type: 'sync:recent';
       conversationId: string;
