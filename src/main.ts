@@ -37,7 +37,7 @@ async function bootstrap(): Promise<void> {
     });
   }
 
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
   app.get(NodeState).markServing();
   logger.info({ port: config.port, nodeId: config.nodeId }, 'parley listening');
 }

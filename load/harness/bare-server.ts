@@ -116,7 +116,11 @@ void Promise.all(
       client.status !== 'ready' &&
       new Promise((resolve) => client.once('ready', resolve)),
   ),
-).then(() => http.listen(port, '127.0.0.1', () => process.stdout.write('ready\n')));
+  // The same accept backlog as Parley's LISTEN_BACKLOG default, so a reconnect storm meets the
+  // same kernel queue on both.
+).then(() =>
+  http.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => process.stdout.write('ready\n')),
+);
 
 function stop(): void {
   io.close();

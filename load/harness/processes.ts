@@ -53,6 +53,11 @@ export async function startNode(env: Record<string, string> = {}): Promise<Serve
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
+      // Profiling a run: for example PARLEY_BENCH_NODE_OPTIONS=--cpu-prof (profiles in the
+      // repository root, written when the node stops).
+      ...(process.env.PARLEY_BENCH_NODE_OPTIONS && {
+        NODE_OPTIONS: process.env.PARLEY_BENCH_NODE_OPTIONS,
+      }),
       ...stackEnv(),
       HOST: '127.0.0.1',
       PORT: String(port),

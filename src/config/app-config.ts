@@ -6,6 +6,7 @@ export class AppConfig {
   readonly env: Env['NODE_ENV'];
   readonly host: string;
   readonly port: number;
+  readonly listenBacklog: number;
   readonly nodeId: string;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly mongo: { url: string; socketTimeoutMs: number };
@@ -75,6 +76,7 @@ export class AppConfig {
     this.env = env.NODE_ENV;
     this.host = env.HOST;
     this.port = env.PORT;
+    this.listenBacklog = env.LISTEN_BACKLOG;
     this.nodeId = env.NODE_ID ?? `${hostname()}-${env.PORT}`;
     this.logLevel = env.LOG_LEVEL;
     this.mongo = { url: env.MONGO_URL, socketTimeoutMs: env.MONGO_SOCKET_TIMEOUT_MS };

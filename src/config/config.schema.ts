@@ -69,6 +69,10 @@ export const envSchema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: int(0, 65535).default(3000), // 0: any free port (tests)
+    // Connections the kernel holds before they are accepted (capped by net.core.somaxconn):
+    // a reconnect storm of thousands of sockets overflows Node's default of 511, and each
+    // dropped SYN costs its client a TCP retransmission (1 s, then 3, 7, 15 s).
+    LISTEN_BACKLOG: int(1, 65535).default(4096),
     NODE_ID: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -')

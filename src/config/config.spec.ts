@@ -75,6 +75,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc'],
     ['PORT', '70000'],
     ['PORT', '-1'],
+    ['LISTEN_BACKLOG', '0'],
     ['MONGO_URL', 'http://localhost:27017'],
     ['REDIS_URL', 'not a url'],
     ['KAFKA_BROKERS', 'localhost'],
