@@ -100,7 +100,8 @@ export class CommandHandler {
         const state = loaded?.snapshot();
         if (loaded && state) return [id, answer(loaded, state, cursor)] as const;
         const actor = this.actors.get(id);
-        const page = await actor.read((s) => answer(actor, s, cursor)).catch(() => undefined); // not found, or the database away: the caller reads it
+        // Not found, or the database away: left out, so the caller reads it.
+        const page = await actor.read((s) => answer(actor, s, cursor)).catch(() => undefined);
         return [id, page] as const;
       }),
     );

@@ -1,12 +1,13 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Gauge, Registry } from 'prom-client';
+import { z } from 'zod';
+import { messageView } from '../common/openapi-views';
 import type { AppConfig } from '../config/app-config';
 import type { ChatEvent } from '../events/chat-events';
 import type { PublishedSink } from '../events/outbox-relay';
 import { withTimeout } from '../infra/with-timeout';
 import { RelayFedQueue } from '../jobs/relay-fed-queue';
-import type { Message } from '../messages/message.types';
 import type { SearchDoc, SearchRemoval } from './search-index';
 import { toSearchDoc } from './search-mapping';
 
@@ -58,43 +59,43 @@ export function searchJobOf(events: readonly ChatEvent[], now = Date.now()): Sea
   };
 }
 
+/** What the index takes of a message event's data, by the wire's own message schema. */
+const carriedMessage = z.object(
+  messageView.pick({
+    id: true,
+    senderId: true,
+    seq: true,
+    content: true,
+    attachments: true,
+    createdAt: true,
+    updatedAt: true,
+  }).shape,
+);
+const carriedDeletion = z.object({
+  id: messageView.shape.id,
+  deletedAt: messageView.shape.createdAt,
+});
+
 /**
- * What a message event says the index should hold, or null when its data lacks a field (then
- * the job re-reads). Created and updated events carry the whole message, a deletion its
- * `deletedAt` (the message's `updatedAt` from then on). Dates are ISO text once the event has
- * been through the outbox.
+ * What a message event says the index should hold, or null when its data is not the message
+ * as JSON carries it (then the job re-reads). Created and updated events carry the whole
+ * message, a deletion its `deletedAt` (the message's `updatedAt` from then on).
  */
 function changeOf(e: ChatEvent): SearchChange | null {
-  const d = e.data;
-  const time = (v: unknown) => (typeof v === 'string' || v instanceof Date ? new Date(v) : null);
-  if (typeof d.id !== 'string') return null;
   if (e.type === 'chat.message.deleted') {
-    const at = time(d.deletedAt);
-    return at
-      ? { remove: { id: d.id, conversationId: e.conversationId, version: at.getTime() } }
-      : null;
+    const d = carriedDeletion.safeParse(e.data);
+    if (!d.success) return null;
+    const version = Date.parse(d.data.deletedAt);
+    return { remove: { id: d.data.id, conversationId: e.conversationId, version } };
   }
-  const createdAt = time(d.createdAt);
-  const updatedAt = time(d.updatedAt);
-  if (
-    !createdAt ||
-    !updatedAt ||
-    typeof d.senderId !== 'string' ||
-    typeof d.seq !== 'number' ||
-    !Array.isArray(d.attachments) ||
-    (d.content !== null && typeof d.content !== 'string')
-  )
-    return null;
+  const m = carriedMessage.safeParse(e.data);
+  if (!m.success) return null;
   return {
     upsert: toSearchDoc({
-      id: d.id,
+      ...m.data,
       conversationId: e.conversationId,
-      senderId: d.senderId,
-      seq: d.seq,
-      content: d.content,
-      attachments: d.attachments as Message['attachments'],
-      createdAt,
-      updatedAt,
+      createdAt: new Date(m.data.createdAt),
+      updatedAt: new Date(m.data.updatedAt),
     }),
   };
 }

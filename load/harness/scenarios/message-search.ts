@@ -7,7 +7,8 @@
  *   FerretDB v1 read all of them for each of its actor's loads), handed to the paused
  *   `search-index` queue in jobs of 500 ids; then the queue resumes. That is a backlog as
  *   the relay leaves it after an outage: jobs older than CARRIED_FOR_MS, which the workers
- *   answer by re-reading every message by `_id` (fresh jobs write what their events carried). Messages per second until the queue is empty (and the
+ *   answer by re-reading every message by `_id` (fresh jobs write what their events
+ *   carried). Messages per second until the queue is empty (and the
  *   index counts them all), against a raw `_bulk` of the same documents (500 per request, as
  *   many in flight as the workers run jobs) into an index of the same mapping: the ceiling.
  * - Lag: REST sends at a steady 200 msg/s (open loop, round-robin over the 50 conversations
